@@ -1,0 +1,138 @@
+using System.Text;
+using LfsS3Agent.Core.Protocol;
+
+namespace LfsS3Agent.Core.Mapping;
+
+/// <summary>A line of the mapping file that could not be read, with its 1-based line number.</summary>
+public sealed record MappingProblem(int Line, string Reason);
+
+/// <summary>
+/// The committed mapping <c>.lfs-s3/mapping.tsv</c>: a header, then one tab-separated line per object
+/// (<c>oid size version-id key</c>), sorted, so diffs are small and git's union merge keeps both sides.
+/// Its content comes from other people's commits, so readers treat every entry as a hint to verify.
+/// </summary>
+public static class MappingFile
+{
+    public const string Header = "# git-lfs-s3 mapping: oid<TAB>size<TAB>s3-version-id<TAB>s3-key (one line per object, sorted; written by the agent on push)";
+
+    public static (List<MappingEntry> Entries, List<MappingProblem> Problems) Parse(string text)
+    {
+        var entries = new List<MappingEntry>();
+        var problems = new List<MappingProblem>();
+        var lineNumber = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            lineNumber++;
+            var line = raw.TrimEnd('\r');
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var fields = line.Split('\t');
+            if (fields.Length != 4)
+            {
+                problems.Add(new MappingProblem(lineNumber, $"expected 4 tab-separated fields, found {fields.Length}"));
+            }
+            else if (!TransferSession.IsOid(fields[0]))
+            {
+                problems.Add(new MappingProblem(lineNumber, "the first field is not a SHA-256 OID"));
+            }
+            else if (!long.TryParse(fields[1], out var size) || size < 0)
+            {
+                problems.Add(new MappingProblem(lineNumber, "the size is not a number"));
+            }
+            else if (fields[2].Length == 0 || fields[3].Length == 0)
+            {
+                problems.Add(new MappingProblem(lineNumber, "empty version id or key"));
+            }
+            else if (Unescape(fields[3]) is not { } key)
+            {
+                problems.Add(new MappingProblem(lineNumber, "the key has a bad escape sequence"));
+            }
+            else
+            {
+                entries.Add(new MappingEntry(fields[0], size, fields[2], key));
+            }
+        }
+
+        return (entries, problems);
+    }
+
+    /// <summary>Deterministic text: header, then entries sorted by OID, version and key, without duplicates.</summary>
+    public static string Format(IEnumerable<MappingEntry> entries)
+    {
+        var sb = new StringBuilder(Header).Append('\n');
+        foreach (var e in entries.Distinct().OrderBy(e => e.Oid, StringComparer.Ordinal)
+                     .ThenBy(e => e.VersionId, StringComparer.Ordinal).ThenBy(e => e.Key, StringComparer.Ordinal))
+        {
+            sb.Append(e.Oid).Append('\t').Append(e.Size).Append('\t').Append(e.VersionId).Append('\t')
+                .Append(Escape(e.Key)).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Adds entries to the file under a lock shared by all agent processes, writing a temporary file and
+    /// renaming it so a crash never leaves half a file. Returns how many lines were added.
+    /// </summary>
+    public static int Merge(string path, string lockPath, IReadOnlyCollection<MappingEntry> additions)
+    {
+        using var fileLock = FileLock.Acquire(lockPath, TimeSpan.FromSeconds(60));
+        var existing = File.Exists(path) ? Parse(File.ReadAllText(path, Encoding.UTF8)).Entries : [];
+        var set = new HashSet<MappingEntry>(existing);
+        var added = additions.Count(set.Add);
+        if (added == 0)
+        {
+            return 0;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, Format(set), new UTF8Encoding(false));
+        File.Move(temp, path, overwrite: true);
+        return added;
+    }
+
+    internal static string Escape(string key)
+    {
+        if (key.AsSpan().IndexOfAny("\\\t\n\r") < 0)
+        {
+            return key;
+        }
+
+        return key.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r");
+    }
+
+    internal static string? Unescape(string field)
+    {
+        if (!field.Contains('\\'))
+        {
+            return field;
+        }
+
+        var sb = new StringBuilder(field.Length);
+        for (var i = 0; i < field.Length; i++)
+        {
+            if (field[i] != '\\')
+            {
+                sb.Append(field[i]);
+                continue;
+            }
+
+            if (++i == field.Length)
+            {
+                return null;
+            }
+
+            sb.Append(field[i] switch { '\\' => '\\', 't' => '\t', 'n' => '\n', 'r' => '\r', _ => '\0' });
+            if (sb[^1] == '\0')
+            {
+                return null;
+            }
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,35 @@
+using LfsS3Agent.Core.Transfer;
+
+namespace LfsS3Agent.Core.Protocol;
+
+/// <summary>
+/// Turns byte counts into progress messages: the first non-zero count at once (it opens git-lfs's gate for
+/// the other workers), then at most one per <see cref="Step"/> bytes, with bytesSinceLast always the delta
+/// between two messages so git-lfs's meter adds up to the bytes sent.
+/// </summary>
+internal sealed class ProgressReporter(ProtocolWriter writer, string oid, long size) : IProgressReporter
+{
+    internal const long Step = 1 << 20;
+    private readonly Lock _gate = new();
+    private long _sent;
+
+    public void Report(long bytesSoFar)
+    {
+        lock (_gate)
+        {
+            if (bytesSoFar <= _sent)
+            {
+                return;
+            }
+
+            if (_sent == 0 || bytesSoFar - _sent >= Step || bytesSoFar >= size)
+            {
+                writer.WriteProgress(new ProgressMessage(oid, bytesSoFar, bytesSoFar - _sent));
+                _sent = bytesSoFar;
+            }
+        }
+    }
+
+    /// <summary>Reports the whole size, so skipped and finished objects count fully in the meter.</summary>
+    public void Finish() => Report(size);
+}

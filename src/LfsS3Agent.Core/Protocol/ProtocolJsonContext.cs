@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+
+namespace LfsS3Agent.Core.Protocol;
+
+/// <summary>Source-generated JSON for every wire type (native AOT has no reflection serializer).</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(TransferRequest))]
+[JsonSerializable(typeof(ErrorOnlyResponse))]
+[JsonSerializable(typeof(ProgressMessage))]
+[JsonSerializable(typeof(CompleteMessage))]
+public sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using LfsS3Agent.Core.Diagnostics;
+using LfsS3Agent.Core.Transfer;
+using Microsoft.Extensions.Logging;
+
+namespace LfsS3Agent.Core.Protocol;
+
+/// <summary>
+/// The agent's protocol loop over injected streams: one request at a time, exactly one answer to each
+/// (init, upload, download, and anything unreadable), until <c>terminate</c> or end of input.
+/// </summary>
+public sealed class TransferSession(Stream input, ProtocolWriter writer, TransferHandlerFactory handlerFactory, ILogger logger)
+{
+    private ITransferHandler? _handler;
+    private string? _operation;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(input, new UTF8Encoding(false), false, 64 * 1024, leaveOpen: true);
+        var reason = "end of input";
+        try
+        {
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                if (!await DispatchAsync(line, cancellationToken))
+                {
+                    reason = "terminate";
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            reason = "cancelled";
+        }
+        finally
+        {
+            Log.SessionEnd(logger, reason);
+            if (_handler is not null)
+            {
+                await _handler.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Answers one line; returns false when the session should end.</summary>
+    private async Task<bool> DispatchAsync(string line, CancellationToken cancellationToken)
+    {
+        Log.Received(logger, line);
+        var request = Parse(line, out var parseError);
+        if (request is null)
+        {
+            Log.BadRequest(logger, parseError!);
+            writer.WriteError(new ProtocolError(TransferErrorCode.BadRequest, parseError!));
+            return true;
+        }
+
+        switch (request.Event)
+        {
+            case ProtocolNames.Terminate:
+                return false;
+            case ProtocolNames.Init:
+                Init(request);
+                return true;
+            case ProtocolNames.Upload or ProtocolNames.Download:
+                await TransferAsync(request, parseError, cancellationToken);
+                return true;
+            default:
+                var message = request.Event is null
+                    ? "request has no \"event\"; expected init, upload, download or terminate"
+                    : $"unknown event \"{request.Event}\"; expected init, upload, download or terminate";
+                Reject(request.Oid, message);
+                return true;
+        }
+    }
+
+    private void Init(TransferRequest request)
+    {
+        if (request.Operation is not (ProtocolNames.Upload or ProtocolNames.Download))
+        {
+            var message = $"init has operation \"{request.Operation}\"; expected upload or download";
+            Log.BadRequest(logger, message);
+            writer.WriteError(new ProtocolError(TransferErrorCode.BadRequest, message));
+            return;
+        }
+
+        Log.SessionInit(logger, request.Operation, request.Remote);
+        try
+        {
+            _handler = handlerFactory(request.Operation, request.Remote);
+            _operation = request.Operation;
+            writer.WriteInitOk();
+        }
+        catch (Exception ex)
+        {
+            var error = ToProtocolError(ex);
+            Log.TransferFailed(logger, "init", "-", error.Code, error.Message, ex);
+            writer.WriteError(error);
+        }
+    }
+
+    private async Task TransferAsync(TransferRequest request, string? fieldError, CancellationToken cancellationToken)
+    {
+        var oid = request.Oid;
+        string? problem = fieldError;
+        if (problem is null)
+        {
+            if (_handler is null)
+            {
+                problem = $"{request.Event} received before a successful init";
+            }
+            else if (request.Event != _operation)
+            {
+                problem = $"{request.Event} received in a {_operation} session";
+            }
+            else if (oid is null || !IsOid(oid))
+            {
+                problem = $"\"oid\" must be 64 lowercase hex digits (SHA-256), got \"{oid}\"";
+            }
+            else if (request.Size is not { } s || s < 0)
+            {
+                problem = "\"size\" is missing or negative";
+            }
+            else if (request.Event == ProtocolNames.Upload && string.IsNullOrEmpty(request.Path))
+            {
+                problem = "upload request has no \"path\" to read the object from";
+            }
+        }
+
+        if (problem is not null)
+        {
+            Reject(oid, problem);
+            return;
+        }
+
+        var item = new TransferItem(request.Event!, oid!, request.Size!.Value, request.Path);
+        var progress = new ProgressReporter(writer, item.Oid, item.Size);
+        var watch = Stopwatch.StartNew();
+        CompleteMessage reply;
+        try
+        {
+            var path = await _handler!.TransferAsync(item, progress, cancellationToken);
+            progress.Finish();
+            reply = new CompleteMessage(item.Oid, path);
+            Log.TransferDone(logger, item.Operation, item.Oid, item.Size, watch.ElapsedMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            var error = ToProtocolError(ex);
+            Log.TransferFailed(logger, item.Operation, item.Oid, error.Code, error.Message, ex is TransferException ? null : ex);
+            reply = new CompleteMessage(item.Oid, Error: error);
+        }
+
+        writer.WriteComplete(reply);
+    }
+
+    private void Reject(string? oid, string message)
+    {
+        Log.BadRequest(logger, message);
+        var error = new ProtocolError(TransferErrorCode.BadRequest, message);
+        if (oid is null)
+        {
+            writer.WriteError(error);
+        }
+        else
+        {
+            writer.WriteComplete(new CompleteMessage(oid, Error: error));
+        }
+    }
+
+    private static ProtocolError ToProtocolError(Exception ex) => ex switch
+    {
+        TransferException t => new ProtocolError(t.Code, t.Message),
+        OperationCanceledException => new ProtocolError(TransferErrorCode.Unavailable, "git-lfs-s3: transfer cancelled"),
+        _ => new ProtocolError(TransferErrorCode.Internal,
+            $"git-lfs-s3: unexpected {ex.GetType().Name}: {ex.Message} (rerun with GIT_TRACE=1 for details)"),
+    };
+
+    /// <summary>
+    /// Parses a line. A line with the right shape but a wrongly typed field still yields its event and
+    /// oid (so the answer can name the object), with the problem in <paramref name="error"/>.
+    /// </summary>
+    internal static TransferRequest? Parse(string line, out string? error)
+    {
+        error = null;
+        try
+        {
+            return JsonSerializer.Deserialize(line, ProtocolJsonContext.Default.TransferRequest)
+                   ?? throw new JsonException("null");
+        }
+        catch (JsonException ex)
+        {
+            error = $"request is not a valid protocol message: {ex.Message}";
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            return new TransferRequest { Event = StringField(doc.RootElement, "event"), Oid = StringField(doc.RootElement, "oid") };
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? StringField(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    internal static bool IsOid(string oid) =>
+        oid.Length == 64 && oid.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+using LfsS3Agent.Core.Transfer;
+
+namespace LfsS3Agent.Core.Settings;
+
+/// <summary>A resolved value and where it came from (for doctor and error messages; never a secret).</summary>
+public sealed record SettingValue(string Value, string Source);
+
+/// <summary>The settings of one process, resolved once: environment, git config, committed .lfs-s3/config, defaults.</summary>
+public sealed class AgentSettings
+{
+    public const long DefaultMultipartThreshold = 256L << 20;
+    public const long DefaultPartSize = 64L << 20;
+    public const int DefaultParallelParts = 4;
+    public const int DefaultMaxRetries = 5;
+
+    private readonly IReadOnlyDictionary<string, SettingValue> _values;
+
+    public AgentSettings(IReadOnlyDictionary<string, SettingValue> values) => _values = values;
+
+    public SettingValue? Find(SettingName name) => _values.GetValueOrDefault(name.GitKey);
+
+    public string? Get(SettingName name) => Find(name)?.Value is { Length: > 0 } v ? v : null;
+
+    public string? Bucket => Get(SettingNames.Bucket);
+
+    /// <summary>Key prefix without leading or trailing slashes ("" for the bucket root).</summary>
+    public string Prefix => (Get(SettingNames.Prefix) ?? "").Trim('/');
+
+    public string? Region => Get(SettingNames.Region);
+
+    public string? Endpoint => Get(SettingNames.Endpoint);
+
+    public bool PathStyle => GetBool(SettingNames.PathStyle) ?? false;
+
+    public string? Profile => Get(SettingNames.Profile);
+
+    public string Checksum => (Get(SettingNames.Checksum) ?? "when_required").ToLowerInvariant() switch
+    {
+        "when_required" or "when-required" or "required" => "when_required",
+        "when_supported" or "when-supported" or "supported" => "when_supported",
+        var other => throw Invalid(SettingNames.Checksum, other, "when_required or when_supported"),
+    };
+
+    public long MultipartThreshold => GetSize(SettingNames.MultipartThreshold) ?? DefaultMultipartThreshold;
+
+    public long PartSize => GetSize(SettingNames.PartSize) is { } p ? Math.Max(p, 5L << 20) : DefaultPartSize;
+
+    public int ParallelParts => Math.Clamp(GetInt(SettingNames.ParallelParts) ?? DefaultParallelParts, 1, 64);
+
+    public int MaxRetries => Math.Clamp(GetInt(SettingNames.MaxRetries) ?? DefaultMaxRetries, 0, 20);
+
+    public string InstanceMetadata => (Get(SettingNames.InstanceMetadata) ?? "auto").ToLowerInvariant();
+
+    public string? LogFile => Get(SettingNames.LogFile);
+
+    public string? LogLevel => Get(SettingNames.LogLevel);
+
+    /// <summary>The bucket, or an error that says how to set it.</summary>
+    public string RequireBucket() => Bucket ?? throw new TransferException(TransferErrorCode.NotConfigured,
+        "this repository is not set up for git-lfs-s3: run `git lfs-s3 init --bucket <bucket>` and commit .lfs-s3/ "
+        + "(or set lfs-s3.bucket in git config or LFS_S3_BUCKET)");
+
+    public bool? GetBool(SettingName name) => Get(name)?.ToLowerInvariant() switch
+    {
+        null => null,
+        "true" or "yes" or "on" or "1" => true,
+        "false" or "no" or "off" or "0" => false,
+        var other => throw Invalid(name, other, "true or false"),
+    };
+
+    private int? GetInt(SettingName name) => Get(name) is { } v
+        ? int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw Invalid(name, v, "a whole number")
+        : null;
+
+    private long? GetSize(SettingName name) => Get(name) is { } v
+        ? ParseSize(v) ?? throw Invalid(name, v, "a size such as 64MiB, 8M or 1048576")
+        : null;
+
+    /// <summary>Parses 1048576, 64k, 64KiB, 8M, 8MB, 1G (binary units throughout).</summary>
+    public static long? ParseSize(string text)
+    {
+        var s = text.Trim().ToLowerInvariant();
+        var digits = 0;
+        while (digits < s.Length && char.IsAsciiDigit(s[digits]))
+        {
+            digits++;
+        }
+
+        if (digits == 0 || !long.TryParse(s.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            return null;
+        }
+
+        int shift = s[digits..].Trim() switch
+        {
+            "" or "b" => 0,
+            "k" or "kb" or "kib" => 10,
+            "m" or "mb" or "mib" => 20,
+            "g" or "gb" or "gib" => 30,
+            _ => -1,
+        };
+        return shift < 0 ? null : number << shift;
+    }
+
+    private TransferException Invalid(SettingName name, string value, string expected) =>
+        new(TransferErrorCode.NotConfigured,
+            $"setting {name.GitKey} = \"{value}\" (from {Find(name)?.Source}) is invalid: expected {expected}");
+}

@@ -1,0 +1,103 @@
+using System.Collections;
+using LfsS3Agent.Core.Git;
+
+namespace LfsS3Agent.Core.Settings;
+
+/// <summary>
+/// The one place settings are resolved, once per process, in this order: the tool's environment variables,
+/// git config (<c>lfs-s3.*</c>), the committed <c>.lfs-s3/config</c>, the standard AWS variables, defaults.
+/// </summary>
+public static class SettingsResolver
+{
+    public static async Task<AgentSettings> LoadAsync(GitRepository? repository, IReadOnlyDictionary<string, string> environment,
+        CancellationToken cancellationToken = default)
+    {
+        var git = repository?.Git ?? new GitRunner(Environment.CurrentDirectory);
+        var gitConfig = ParseGetRegexp((await git.RunAsync(["config", "-z", "--get-regexp", @"^lfs-s3\."],
+            allowFailure: true, cancellationToken: cancellationToken)).Stdout);
+        var repoConfig = repository is null
+            ? new Dictionary<string, string>()
+            : await ReadRepoConfigAsync(repository, cancellationToken);
+        return Resolve(environment, gitConfig, repoConfig);
+    }
+
+    /// <summary>Reads the committed settings from the work tree, or from HEAD while a clone is still checking out.</summary>
+    public static async Task<Dictionary<string, string>> ReadRepoConfigAsync(GitRepository repository, CancellationToken cancellationToken)
+    {
+        string[] source = repository.WorkTree is { } wt && File.Exists(Path.Combine(wt, SettingNames.RepoConfigFile))
+            ? ["-f", Path.Combine(wt, SettingNames.RepoConfigFile)]
+            : ["--blob", "HEAD:" + SettingNames.RepoConfigFile];
+        var result = await repository.Git.RunAsync(["config", "-z", .. source, "--get-regexp", @"^lfs-s3\."],
+            allowFailure: true, cancellationToken: cancellationToken);
+        return ParseGetRegexp(result.Stdout);
+    }
+
+    public static AgentSettings Resolve(IReadOnlyDictionary<string, string> environment,
+        IReadOnlyDictionary<string, string> gitConfig, IReadOnlyDictionary<string, string> repoConfig)
+    {
+        var values = new Dictionary<string, SettingValue>();
+        foreach (var name in SettingNames.All)
+        {
+            if (environment.TryGetValue(name.EnvVar, out var env) && env.Length > 0)
+            {
+                values[name.GitKey] = new SettingValue(env, $"environment {name.EnvVar}");
+            }
+            else if (gitConfig.TryGetValue(name.GitKey, out var cfg))
+            {
+                values[name.GitKey] = new SettingValue(cfg, $"git config {name.GitKey}");
+            }
+            else if (name.AllowedInRepo && repoConfig.TryGetValue(name.GitKey, out var repo))
+            {
+                values[name.GitKey] = new SettingValue(repo, $"{SettingNames.RepoConfigFile} {name.GitKey}");
+            }
+        }
+
+        Fallback(values, environment, SettingNames.Region, "AWS_REGION", "AWS_DEFAULT_REGION");
+        Fallback(values, environment, SettingNames.Endpoint, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
+        Fallback(values, environment, SettingNames.Profile, "AWS_PROFILE");
+        return new AgentSettings(values);
+    }
+
+    public static Dictionary<string, string> CurrentEnvironment()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            result[(string)entry.Key] = entry.Value as string ?? "";
+        }
+
+        return result;
+    }
+
+    private static void Fallback(Dictionary<string, SettingValue> values, IReadOnlyDictionary<string, string> environment,
+        SettingName name, params string[] variables)
+    {
+        if (values.ContainsKey(name.GitKey))
+        {
+            return;
+        }
+
+        foreach (var variable in variables)
+        {
+            if (environment.TryGetValue(variable, out var value) && value.Length > 0)
+            {
+                values[name.GitKey] = new SettingValue(value, $"environment {variable}");
+                return;
+            }
+        }
+    }
+
+    /// <summary>Parses <c>git config -z --get-regexp</c>: "key\nvalue\0" records; the last value of a key wins, as in git.</summary>
+    public static Dictionary<string, string> ParseGetRegexp(string output)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var record in output.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var newline = record.IndexOf('\n');
+            var key = (newline < 0 ? record : record[..newline]).ToLowerInvariant();
+            result[key] = newline < 0 ? "true" : record[(newline + 1)..];
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text;
+using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.Settings;
+using LfsS3Agent.Core.Storage;
+
+namespace LfsS3Agent.Core.Transfer;
+
+/// <summary>Everything about the repository a process runs in: settings, store, cache, path index. Built once.</summary>
+public sealed class RepositoryContext : IDisposable
+{
+    /// <summary>
+    /// Objects whose path is unknown go under <c>&lt;prefix&gt;/.git/lfs/objects/</c>: git never tracks a path
+    /// with a <c>.git</c> component, so no user file can ever have that key.
+    /// </summary>
+    public const string OrphanFolder = ".git/lfs/objects";
+
+    private RepositoryContext(GitRepository repository, AgentSettings settings, IObjectStore store, MappingCache cache)
+    {
+        Repository = repository;
+        Settings = settings;
+        Store = store;
+        Cache = cache;
+        Paths = new PathIndex(repository, cache, Path.Combine(repository.StateDir, "scan.lock"));
+    }
+
+    public GitRepository Repository { get; }
+
+    public AgentSettings Settings { get; }
+
+    public IObjectStore Store { get; }
+
+    public MappingCache Cache { get; }
+
+    public PathIndex Paths { get; }
+
+    /// <summary>The work tree's mapping file, or null in a bare repository.</summary>
+    public string? MappingFilePath => Repository.WorkTree is { } wt ? Path.Combine(wt, SettingNames.MappingFile) : null;
+
+    public string MappingLockPath => Path.Combine(Repository.StateDir, "mapping.lock");
+
+    public static async Task<RepositoryContext> OpenAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment,
+        IObjectStoreFactory storeFactory, CancellationToken cancellationToken)
+    {
+        var repository = await GitRepository.DiscoverAsync(workingDirectory, cancellationToken);
+        var settings = await SettingsResolver.LoadAsync(repository, environment, cancellationToken);
+        settings.RequireBucket();
+        var store = storeFactory.Create(settings);
+        var cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir));
+        return new RepositoryContext(repository, settings, store, cache);
+    }
+
+    /// <summary>The readable key of a file: <c>&lt;prefix&gt;/&lt;path in the repository&gt;</c>.</summary>
+    public string KeyFor(string repositoryPath) =>
+        Settings.Prefix.Length == 0 ? repositoryPath : Settings.Prefix + "/" + repositoryPath;
+
+    public string OrphanKey(string oid) => KeyFor($"{OrphanFolder}/{oid[..2]}/{oid[2..4]}/{oid}");
+
+    /// <summary>Entries of the committed mapping (work tree file and HEAD's), unverified hints keyed by OID.</summary>
+    public async Task<Dictionary<string, List<MappingEntry>>> ReadMappingHintsAsync(CancellationToken cancellationToken)
+    {
+        var texts = new List<string>();
+        if (MappingFilePath is { } file && File.Exists(file))
+        {
+            texts.Add(await File.ReadAllTextAsync(file, Encoding.UTF8, cancellationToken));
+        }
+
+        var head = await Repository.Git.RunAsync(["cat-file", "blob", "HEAD:" + SettingNames.MappingFile], allowFailure: true,
+            cancellationToken: cancellationToken);
+        if (head.ExitCode == 0)
+        {
+            texts.Add(head.Stdout);
+        }
+
+        var hints = new Dictionary<string, List<MappingEntry>>(StringComparer.Ordinal);
+        foreach (var text in texts)
+        {
+            foreach (var entry in MappingFile.Parse(text).Entries)
+            {
+                var list = hints.TryGetValue(entry.Oid, out var l) ? l : hints[entry.Oid] = [];
+                if (!list.Contains(entry))
+                {
+                    list.Add(entry);
+                }
+            }
+        }
+
+        return hints;
+    }
+
+    public void Dispose() => Cache.Dispose();
+}

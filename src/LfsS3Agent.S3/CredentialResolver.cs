@@ -1,0 +1,99 @@
+using Amazon.Runtime;
+using Amazon.Runtime.CredentialManagement;
+using Amazon.Runtime.Credentials;
+using LfsS3Agent.Core.Settings;
+using LfsS3Agent.Core.Storage;
+using LfsS3Agent.Core.Transfer;
+
+namespace LfsS3Agent.S3;
+
+/// <summary>
+/// The standard AWS credential chain, in its usual order, but with the EC2 metadata service asked only on
+/// EC2 (or when told to): elsewhere that probe waits seconds per process before failing.
+/// </summary>
+internal static class CredentialResolver
+{
+    public const string Help =
+        "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials or ~/.aws/config "
+        + "(choose it with AWS_PROFILE or `git config lfs-s3.profile <name>`), e.g. with `aws configure`";
+
+    public static (AWSCredentials Credentials, string Source) Resolve(AgentSettings settings, IReadOnlyDictionary<string, string> environment)
+    {
+        if (Get(environment, "AWS_ACCESS_KEY_ID") is { } accessKey && Get(environment, "AWS_SECRET_ACCESS_KEY") is { } secretKey)
+        {
+            var token = Get(environment, "AWS_SESSION_TOKEN");
+            return (token is null ? new BasicAWSCredentials(accessKey, secretKey) : new SessionAWSCredentials(accessKey, secretKey, token),
+                "environment AWS_ACCESS_KEY_ID");
+        }
+
+        var explicitProfile = settings.Profile;
+        var profile = explicitProfile ?? "default";
+        if (new CredentialProfileStoreChain().TryGetAWSCredentials(profile, out var fromProfile))
+        {
+            return (fromProfile, $"profile \"{profile}\"");
+        }
+
+        if (explicitProfile is not null)
+        {
+            throw new StoreException(TransferErrorCode.Unauthorized,
+                $"AWS profile \"{explicitProfile}\" (from {settings.Find(SettingNames.Profile)?.Source}) was not found in ~/.aws/credentials or ~/.aws/config: create it with `aws configure --profile {explicitProfile}` or fix the name");
+        }
+
+        var containerOrWebIdentity = Get(environment, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") is not null
+                                     || Get(environment, "AWS_CONTAINER_CREDENTIALS_FULL_URI") is not null
+                                     || Get(environment, "AWS_WEB_IDENTITY_TOKEN_FILE") is not null;
+        if (containerOrWebIdentity || UseInstanceMetadata(settings, environment))
+        {
+            try
+            {
+                return (DefaultAWSCredentialsIdentityResolver.GetCredentials(), "the default AWS chain (container, web identity or instance metadata)");
+            }
+            catch (Exception ex) when (ex is AmazonClientException or AmazonServiceException or InvalidOperationException)
+            {
+                throw new StoreException(TransferErrorCode.Unauthorized, $"no AWS credentials found ({ex.Message}). {Help}", inner: ex);
+            }
+        }
+
+        throw new StoreException(TransferErrorCode.Unauthorized, $"no AWS credentials found. {Help}");
+    }
+
+    private static bool UseInstanceMetadata(AgentSettings settings, IReadOnlyDictionary<string, string> environment)
+    {
+        if (Get(environment, "AWS_EC2_METADATA_DISABLED") is { } disabled && disabled.Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return settings.InstanceMetadata switch
+        {
+            "true" or "yes" or "on" => true,
+            "false" or "no" or "off" => false,
+            _ => IsEc2(),
+        };
+    }
+
+    /// <summary>EC2 instances say so in their DMI data; reading it costs nothing, unlike a metadata probe.</summary>
+    private static bool IsEc2()
+    {
+        foreach (var file in new[] { "/sys/class/dmi/id/sys_vendor", "/sys/class/dmi/id/board_vendor", "/sys/hypervisor/uuid" })
+        {
+            try
+            {
+                var text = File.ReadAllText(file);
+                if (text.Contains("Amazon", StringComparison.OrdinalIgnoreCase) || text.StartsWith("ec2", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // not Linux, or not readable: not known to be EC2
+            }
+        }
+
+        return false;
+    }
+
+    private static string? Get(IReadOnlyDictionary<string, string> environment, string name) =>
+        environment.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+}

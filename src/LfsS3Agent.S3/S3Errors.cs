@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using Amazon.S3;
+using LfsS3Agent.Core.Storage;
+using LfsS3Agent.Core.Transfer;
+
+namespace LfsS3Agent.S3;
+
+/// <summary>Turns SDK and network failures into one-line messages that name the setting or command that fixes them.</summary>
+internal static class S3Errors
+{
+    public static StoreException Translate(Exception ex, S3Target target, string? key = null)
+    {
+        var where = key is null ? $"s3://{target.Bucket}" : $"s3://{target.Bucket}/{key}";
+        switch (ex)
+        {
+            case StoreException store:
+                return store;
+            case AmazonS3Exception s3:
+                return FromS3(s3, target, where);
+            case AmazonServiceException service when service.StatusCode == 0 && service.InnerException is { } inner:
+                return Translate(inner, target, key);
+            case AmazonClientException client when LooksLikeCredentials(client.Message):
+                return new StoreException(TransferErrorCode.Unauthorized, $"could not get AWS credentials: {client.Message}. {CredentialResolver.Help}", inner: ex);
+            case HttpRequestException or SocketException or IOException or TimeoutException or TaskCanceledException:
+                var detail = ex.InnerException?.Message ?? ex.Message;
+                return new StoreException(TransferErrorCode.Unavailable,
+                    $"cannot reach the S3 endpoint {target.EndpointDescription} ({detail}); check the network and lfs-s3.endpoint / lfs-s3.region",
+                    transient: true, inner: ex);
+            case AmazonClientException client:
+                return new StoreException(TransferErrorCode.Unavailable, $"S3 client error on {where}: {client.Message}", transient: false, inner: ex);
+            default:
+                return new StoreException(TransferErrorCode.Internal, $"unexpected {ex.GetType().Name} on {where}: {ex.Message}", inner: ex);
+        }
+    }
+
+    private static StoreException FromS3(AmazonS3Exception ex, S3Target target, string where)
+    {
+        var code = ex.ErrorCode ?? "";
+        var status = (int)ex.StatusCode;
+        var said = string.IsNullOrEmpty(ex.Message) ? code : $"{code}: {ex.Message}";
+        return code switch
+        {
+            "NoSuchBucket" => new StoreException(TransferErrorCode.NotFound,
+                $"bucket \"{target.Bucket}\" does not exist at {target.EndpointDescription}; check lfs-s3.bucket (and lfs-s3.region / lfs-s3.endpoint), or create it", inner: ex),
+            "InvalidAccessKeyId" => new StoreException(TransferErrorCode.Unauthorized,
+                $"S3 does not know the access key ({target.CredentialSource}): check AWS_ACCESS_KEY_ID or the profile's aws_access_key_id", inner: ex),
+            "SignatureDoesNotMatch" => new StoreException(TransferErrorCode.Unauthorized,
+                $"S3 rejected the request signature ({target.CredentialSource}): check AWS_SECRET_ACCESS_KEY or the profile's aws_secret_access_key", inner: ex),
+            "ExpiredToken" or "TokenRefreshRequired" or "InvalidToken" => new StoreException(TransferErrorCode.Unauthorized,
+                $"the AWS session credentials have expired ({target.CredentialSource}): refresh them, e.g. `aws sso login`", inner: ex),
+            "AccessDenied" or "AllAccessDisabled" => new StoreException(TransferErrorCode.Forbidden,
+                $"access denied to {where} for the credentials from {target.CredentialSource}: they need s3:GetObject, s3:GetObjectVersion, s3:PutObject, s3:ListBucketVersions and s3:GetBucketVersioning there", inner: ex),
+            "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" => new StoreException(TransferErrorCode.NotConfigured,
+                $"bucket \"{target.Bucket}\" is not in region {target.Region}: set the right one with `git config lfs-s3.region <region>` or in .lfs-s3/config ({said})", inner: ex),
+            "XAmzContentSHA256Mismatch" or "BadDigest" or "InvalidDigest" => new StoreException(TransferErrorCode.NotConfigured,
+                $"the S3 server rejected the request checksum ({said}); set `git config lfs-s3.checksum when_required`", inner: ex),
+            "NoSuchKey" or "NoSuchVersion" or "NotFound" => new StoreException(TransferErrorCode.NotFound, $"{where} not found ({said})", inner: ex),
+            "RequestTimeTooSkewed" => new StoreException(TransferErrorCode.Unauthorized,
+                $"this machine's clock is too far from S3's time: fix the clock (e.g. enable NTP) ({said})", inner: ex),
+            "SlowDown" or "RequestTimeout" or "InternalError" or "ServiceUnavailable" => Transient(ex, where, said),
+            _ when status >= 500 || status == 429 => Transient(ex, where, said),
+            _ when status == 404 => new StoreException(TransferErrorCode.NotFound, $"{where} not found", inner: ex),
+            _ when status == 403 => new StoreException(TransferErrorCode.Forbidden,
+                $"access denied to {where} for the credentials from {target.CredentialSource} ({said})", inner: ex),
+            _ when status == 301 => new StoreException(TransferErrorCode.NotConfigured,
+                $"bucket \"{target.Bucket}\" is in another region than {target.Region}: set `git config lfs-s3.region <region>`", inner: ex),
+            _ => new StoreException(TransferErrorCode.Internal, $"S3 error on {where}: HTTP {status} {said}", inner: ex),
+        };
+    }
+
+    private static StoreException Transient(AmazonS3Exception ex, string where, string said) =>
+        new(TransferErrorCode.Unavailable, $"S3 is unavailable for {where} (HTTP {(int)ex.StatusCode} {said}); try again later", transient: true, inner: ex);
+
+    private static bool LooksLikeCredentials(string message) =>
+        message.Contains("credential", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("SSO", StringComparison.Ordinal)
+        || message.Contains("token", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsNotFound(Exception ex) => ex is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound };
+}

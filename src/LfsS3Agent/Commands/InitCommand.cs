@@ -1,0 +1,103 @@
+using System.Text;
+using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.Settings;
+using LfsS3Agent.Core.Storage;
+
+namespace LfsS3Agent.Commands;
+
+/// <summary><c>git lfs-s3 init</c>: writes the committed repository settings after checking the bucket.</summary>
+public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout)
+{
+    public const string Help = """
+        usage: git lfs-s3 init --bucket <bucket> [--prefix <prefix>] [--region <region>]
+                               [--endpoint <url>] [--path-style] [--no-check]
+
+        Sets this repository up to keep its LFS files in S3 under their own paths:
+        writes .lfs-s3/config (these settings, committed so every clone uses them), .lfs-s3/mapping.tsv
+        (OID -> S3 version, filled in by pushes) and .lfs-s3/.gitattributes, and sets lfs.locksverify=false
+        in .lfsconfig (there is no LFS server to ask for locks). First it checks that the bucket exists and
+        has versioning enabled, unless --no-check is given.
+
+          --bucket      S3 bucket (must have versioning enabled)
+          --prefix      key prefix: files go to <prefix>/<path in the repository> (default: the bucket root)
+          --region      AWS region of the bucket (default: AWS_REGION, the profile's, us-east-1)
+          --endpoint    URL of an S3-compatible server (MinIO, Ceph radosgw, R2, ...)
+          --path-style  use path-style URLs (the default when --endpoint is given)
+        """;
+
+    private const string Attributes = """
+        # git-lfs-s3's own files: never LFS pointers; the mapping merges as the union of both sides' lines
+        * !filter !diff !merge text eol=lf
+        mapping.tsv merge=union
+
+        """;
+
+    public async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
+    {
+        var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
+        var workTree = repository.WorkTree ?? throw new CommandException("init needs a work tree, not a bare repository");
+        var bucket = options.Value("bucket");
+        if (string.IsNullOrWhiteSpace(bucket))
+        {
+            throw new UsageException("--bucket is required");
+        }
+
+        var committed = new Dictionary<string, string>(StringComparer.Ordinal) { [SettingNames.Bucket.GitKey] = bucket };
+        Add(committed, SettingNames.Prefix, options.Value("prefix")?.Trim('/'));
+        Add(committed, SettingNames.Region, options.Value("region"));
+        Add(committed, SettingNames.Endpoint, options.Value("endpoint"));
+        Add(committed, SettingNames.PathStyle, options.Has("path-style") ? "true" : null);
+
+        if (!options.Has("no-check"))
+        {
+            var gitConfig = SettingsResolver.ParseGetRegexp((await repository.Git.RunAsync(["config", "-z", "--get-regexp", @"^lfs-s3\."],
+                allowFailure: true, cancellationToken: cancellationToken)).Stdout);
+            var settings = SettingsResolver.Resolve(environment.Variables, gitConfig, committed);
+            var store = storeFactory.Create(settings);
+            var state = await store.GetVersioningAsync(cancellationToken);
+            if (state != VersioningState.Enabled)
+            {
+                throw new CommandException(StoreMessages.VersioningOff(settings.RequireBucket(), settings.Endpoint, state));
+            }
+
+            await stdout.WriteLineAsync($"bucket {settings.Bucket} is reachable and has versioning enabled");
+        }
+
+        var dir = Path.Combine(workTree, SettingNames.RepoDir);
+        Directory.CreateDirectory(dir);
+        var configPath = Path.Combine(workTree, SettingNames.RepoConfigFile);
+        File.Delete(configPath);
+        foreach (var (key, value) in committed)
+        {
+            await repository.Git.RunAsync(["config", "-f", configPath, key, value]);
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(dir, ".gitattributes"), Attributes, new UTF8Encoding(false), cancellationToken);
+        var mapping = Path.Combine(workTree, SettingNames.MappingFile);
+        if (!File.Exists(mapping))
+        {
+            await File.WriteAllTextAsync(mapping, MappingFile.Format([]), new UTF8Encoding(false), cancellationToken);
+        }
+
+        await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.locksverify", "false"]);
+
+        var agent = await repository.Git.RunAsync(["config", "--get", "lfs.standalonetransferagent"], allowFailure: true,
+            cancellationToken: cancellationToken);
+        await stdout.WriteLineAsync($"wrote {SettingNames.RepoDir}/ and .lfsconfig; commit them: git add {SettingNames.RepoDir} .lfsconfig && git commit -m \"Store LFS files in S3\"");
+        if (agent.Stdout.Trim() != InstallCommand.AgentName)
+        {
+            await stdout.WriteLineAsync("note: git-lfs is not set up to use git-lfs-s3 on this machine yet: run `git lfs-s3 install`");
+        }
+
+        return 0;
+    }
+
+    private static void Add(Dictionary<string, string> values, SettingName name, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            values[name.GitKey] = value;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using LfsS3Agent.Core.Mapping;
+
+namespace LfsS3Agent.Tests;
+
+public sealed class MappingCacheTests
+{
+    [Fact]
+    public void Put_ThenFind_ReturnsEntryForThatStoreOnly()
+    {
+        var dir = Directory.CreateTempSubdirectory("lfs-s3-db-").FullName;
+        using var cache = new MappingCache(Path.Combine(dir, "cache.db"));
+        var entry = new MappingEntry(new string('c', 64), 42, "ver", "p/k");
+
+        cache.Put("store-1", entry);
+
+        Assert.Equal(entry, cache.Find("store-1", entry.Oid));
+        Assert.Null(cache.Find("store-2", entry.Oid));
+    }
+
+    [Fact]
+    public void Put_FromEightConnectionsAtOnce_KeepsEveryEntry()
+    {
+        var dir = Directory.CreateTempSubdirectory("lfs-s3-db-").FullName;
+        var db = Path.Combine(dir, "cache.db");
+        using (new MappingCache(db))
+        {
+        }
+
+        Parallel.For(0, 8, worker =>
+        {
+            using var cache = new MappingCache(db);
+            for (var i = 0; i < 50; i++)
+            {
+                cache.Put("s", new MappingEntry((worker * 1000 + i).ToString("x64"), i, $"v{worker}-{i}", $"k/{worker}/{i}"));
+            }
+        });
+
+        using var check = new MappingCache(db);
+        Assert.Equal(400, check.All("s").Count);
+    }
+
+    [Fact]
+    public void FindPath_OidAtSeveralPaths_ReturnsFirstRecorded()
+    {
+        var dir = Directory.CreateTempSubdirectory("lfs-s3-db-").FullName;
+        using var cache = new MappingCache(Path.Combine(dir, "cache.db"));
+        var oid = new string('d', 64);
+
+        cache.AddScan([(oid, "first/path.bin"), (oid, "second/path.bin")], ["c1"]);
+
+        Assert.Equal("first/path.bin", cache.FindPath(oid));
+        Assert.Equal(["c1"], cache.ScannedTips());
+    }
+}

@@ -1,0 +1,69 @@
+using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Mapping;
+
+namespace LfsS3Agent.Tests;
+
+public sealed class PathIndexTests
+{
+    private static readonly string OidA = new('a', 64);
+    private static readonly string OidB = new('b', 64);
+
+    [Fact]
+    public async Task FindPath_PointersInHistory_FoundAtTheirPaths()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("docs/contracts/lease one.pdf", TempGitRepo.Pointer(OidA, 100));
+        repo.WriteFile("plain.txt", "not a pointer");
+        repo.Commit("one");
+        var (index, cache) = await OpenAsync(repo);
+
+        Assert.Equal("docs/contracts/lease one.pdf", await index.FindPathAsync(OidA, default));
+        Assert.Null(await index.FindPathAsync(OidB, default));
+        cache.Dispose();
+    }
+
+    [Fact]
+    public async Task FindPath_NewCommitAfterFirstScan_FoundByIncrementalScan()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("a.bin", TempGitRepo.Pointer(OidA, 1));
+        repo.Commit("one");
+        var (first, cache) = await OpenAsync(repo);
+        await first.UpdateAsync(default);
+        repo.WriteFile("ünï/b file.bin", TempGitRepo.Pointer(OidB, 2));
+        repo.Commit("two");
+
+        var (second, cache2) = await OpenAsync(repo);
+
+        Assert.Equal("ünï/b file.bin", await second.FindPathAsync(OidB, default));
+        Assert.Equal("a.bin", await second.FindPathAsync(OidA, default));
+        cache.Dispose();
+        cache2.Dispose();
+    }
+
+    [Fact]
+    public async Task FindPath_SameContentCopiedLater_KeepsFirstPath()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("original.bin", TempGitRepo.Pointer(OidA, 1));
+        repo.Commit("one");
+        var (index, cache) = await OpenAsync(repo);
+        await index.UpdateAsync(default);
+        repo.WriteFile("copy.bin", TempGitRepo.Pointer(OidA, 1));
+        repo.Commit("two");
+
+        var (again, cache2) = await OpenAsync(repo);
+        await again.UpdateAsync(default);
+
+        Assert.Equal("original.bin", await again.FindPathAsync(OidA, default));
+        cache.Dispose();
+        cache2.Dispose();
+    }
+
+    private static async Task<(PathIndex, MappingCache)> OpenAsync(TempGitRepo repo)
+    {
+        var repository = await GitRepository.DiscoverAsync(repo.Root);
+        var cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir));
+        return (new PathIndex(repository, cache, Path.Combine(repository.StateDir, "scan.lock")), cache);
+    }
+}

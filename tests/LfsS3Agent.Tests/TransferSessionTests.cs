@@ -1,0 +1,182 @@
+using System.Text.Json;
+using LfsS3Agent.Core.Transfer;
+using static LfsS3Agent.Tests.SessionHarness;
+
+namespace LfsS3Agent.Tests;
+
+public sealed class TransferSessionTests
+{
+    [Fact]
+    public async Task Init_ValidOperation_AnswersEmptyObject()
+    {
+        var replies = await RunAsync(new FakeHandler(), Init(), Terminate);
+
+        var reply = Assert.Single(replies);
+        Assert.Equal(JsonValueKind.Object, reply.ValueKind);
+        Assert.Empty(reply.EnumerateObject());
+    }
+
+    [Fact]
+    public async Task Init_UnknownOperation_AnswersError()
+    {
+        var replies = await RunAsync(new FakeHandler(), Init("sideways"), Terminate);
+
+        Assert.Equal(TransferErrorCode.BadRequest, Assert.Single(replies).ErrorCode());
+    }
+
+    [Fact]
+    public async Task Upload_Succeeds_SendsProgressThenOneComplete()
+    {
+        var handler = new FakeHandler();
+
+        var replies = await RunAsync(handler, Init(), Upload(Oid1, 1_000_000), Terminate);
+
+        var progress = replies.Skip(1).SkipLast(1).ToList();
+        Assert.NotEmpty(progress);
+        Assert.All(progress, p => Assert.Equal("progress", p.Str("event")));
+        Assert.True(progress[0].GetProperty("bytesSoFar").GetInt64() > 0, "the first progress must open git-lfs's gate");
+        Assert.Equal(1_000_000, progress.Sum(p => p.GetProperty("bytesSinceLast").GetInt64()));
+        Assert.Equal(1_000_000, progress[^1].GetProperty("bytesSoFar").GetInt64());
+        var complete = replies[^1];
+        Assert.Equal("complete", complete.Str("event"));
+        Assert.Equal(Oid1, complete.Str("oid"));
+        Assert.False(complete.TryGetProperty("error", out _));
+        Assert.Equal("/tmp/obj", handler.Seen.Single().LocalPath);
+    }
+
+    [Fact]
+    public async Task Download_Succeeds_CompleteCarriesPath()
+    {
+        var replies = await RunAsync(new FakeHandler(), Init("download"), Download(Oid1, 10), Terminate);
+
+        Assert.Equal($"/tmp/lfs/tmp/{Oid1}-x", replies[^1].Str("path"));
+    }
+
+    [Fact]
+    public async Task Transfer_HandlerThrowsTransferException_CompletesWithItsCodeAndMessage()
+    {
+        var handler = new FakeHandler { Fail = i => i.Oid == Oid1 ? new TransferException(TransferErrorCode.Forbidden, "access denied to s3://b/k") : null };
+
+        var replies = await RunAsync(handler, Init("download"), Download(Oid1, 10), Download(Oid2, 10), Terminate);
+
+        var completes = replies.Where(r => r.Str("event") == "complete").ToList();
+        Assert.Equal(2, completes.Count);
+        Assert.Equal(TransferErrorCode.Forbidden, completes[0].ErrorCode());
+        Assert.Equal("access denied to s3://b/k", completes[0].ErrorMessage());
+        Assert.Null(completes[1].ErrorCode());
+    }
+
+    [Fact]
+    public async Task Transfer_HandlerThrowsUnexpected_CompletesWithInternalErrorAndGoesOn()
+    {
+        var handler = new FakeHandler { Fail = i => i.Oid == Oid1 ? new InvalidOperationException("boom") : null };
+
+        var replies = await RunAsync(handler, Init(), Upload(Oid1, 5), Upload(Oid2, 5), Terminate);
+
+        var completes = replies.Where(r => r.Str("event") == "complete").ToList();
+        Assert.Equal(TransferErrorCode.Internal, completes[0].ErrorCode());
+        Assert.Contains("boom", completes[0].ErrorMessage());
+        Assert.Equal(Oid2, completes[1].Str("oid"));
+        Assert.Null(completes[1].ErrorCode());
+    }
+
+    [Fact]
+    public async Task Line_NotJson_AnswersErrorAndKeepsServing()
+    {
+        var replies = await RunAsync(new FakeHandler(), Init(), "this is not json", Upload(Oid1, 5), Terminate);
+
+        Assert.Equal(TransferErrorCode.BadRequest, replies[1].ErrorCode());
+        Assert.Equal("complete", replies[^1].Str("event"));
+        Assert.Null(replies[^1].ErrorCode());
+    }
+
+    [Fact]
+    public async Task Line_WrongFieldType_CompletesThatOidWithError()
+    {
+        var replies = await RunAsync(new FakeHandler(), Init(),
+            $$"""{"event":"upload","oid":"{{Oid1}}","size":"big","path":"/x"}""", Terminate);
+
+        Assert.Equal(Oid1, replies[1].Str("oid"));
+        Assert.Equal(TransferErrorCode.BadRequest, replies[1].ErrorCode());
+    }
+
+    [Fact]
+    public async Task Event_Unknown_AnswersError()
+    {
+        var replies = await RunAsync(new FakeHandler(), Init(), """{"event":"dance"}""", Terminate);
+
+        Assert.Equal(2, replies.Count);
+        Assert.Contains("unknown event", replies[1].ErrorMessage());
+    }
+
+    [Theory]
+    [InlineData("""{"event":"upload","size":5,"path":"/x"}""", "oid")]
+    [InlineData("""{"event":"upload","oid":"ABC","size":5,"path":"/x"}""", "oid")]
+    [InlineData("""{"event":"upload","oid":"1111111111111111111111111111111111111111111111111111111111111111","path":"/x"}""", "size")]
+    [InlineData("""{"event":"upload","oid":"1111111111111111111111111111111111111111111111111111111111111111","size":5}""", "path")]
+    [InlineData("""{"event":"download","oid":"1111111111111111111111111111111111111111111111111111111111111111","size":5}""", "upload session")]
+    public async Task Upload_MissingOrBadField_AnswersOneErrorNamingIt(string line, string named)
+    {
+        var handler = new FakeHandler();
+
+        var replies = await RunAsync(handler, Init(), line, Terminate);
+
+        Assert.Equal(2, replies.Count);
+        Assert.Equal(TransferErrorCode.BadRequest, replies[1].ErrorCode());
+        Assert.Contains(named, replies[1].ErrorMessage());
+        Assert.Empty(handler.Seen);
+    }
+
+    [Fact]
+    public async Task Transfer_BeforeInit_CompletesWithError()
+    {
+        var replies = await RunAsync(new FakeHandler(), Upload(Oid1, 5), Terminate);
+
+        Assert.Equal(Oid1, Assert.Single(replies).Str("oid"));
+        Assert.Contains("before a successful init", replies[0].ErrorMessage());
+    }
+
+    [Fact]
+    public async Task Terminate_StopsReadingAndDisposesHandler()
+    {
+        var handler = new FakeHandler();
+
+        var replies = await RunAsync(handler, Init(), Terminate, Upload(Oid1, 5));
+
+        Assert.Single(replies);
+        Assert.Empty(handler.Seen);
+        Assert.True(handler.Disposed);
+    }
+
+    [Fact]
+    public async Task EndOfInput_WithoutTerminate_EndsSessionCleanly()
+    {
+        var handler = new FakeHandler();
+
+        var replies = await RunAsync(handler, Init(), Upload(Oid1, 5));
+
+        Assert.Equal("complete", replies[^1].Str("event"));
+        Assert.True(handler.Disposed);
+    }
+
+    [Fact]
+    public async Task Session_ManyRequests_EveryStdoutLineIsAProtocolMessage()
+    {
+        var handler = new FakeHandler { Fail = i => i.Size % 2 == 0 ? new TransferException(TransferErrorCode.NotFound, "missing") : null };
+        var lines = new List<string> { Init("download") };
+        for (var i = 1; i <= 20; i++)
+        {
+            lines.Add(Download(i.ToString("x64"), i * 100_001));
+        }
+
+        lines.Add("garbage");
+        lines.Add(Terminate);
+
+        var replies = await RunAsync(handler, [.. lines]);
+
+        Assert.Equal(20, replies.Count(r => r.Str("event") == "complete"));
+        Assert.All(replies, r => Assert.True(
+            r.Str("event") is "progress" or "complete" || r.EnumerateObject().All(p => p.Name == "error"),
+            $"not a protocol message: {r}"));
+    }
+}

@@ -18,6 +18,7 @@ public sealed class ObjectTransfer : ITransferHandler
     private Task<RepositoryContext>? _context;
     private Dictionary<string, List<MappingEntry>>? _hints;
     private readonly List<MappingEntry> _recorded = [];
+    private Task? _versioningChecked;
 
     public ObjectTransfer(Func<CancellationToken, Task<RepositoryContext>> open, ILogger logger)
     {
@@ -84,10 +85,22 @@ public sealed class ObjectTransfer : ITransferHandler
             return;
         }
 
+        await (_versioningChecked ??= EnsureVersioningAsync(context, cancellationToken));
         var versionId = await WithRetriesAsync(() => store.UploadAsync(key, file.FullName, item.Size, item.Oid, progress, cancellationToken),
             cancellationToken);
         Log.Info(_logger, $"uploaded {item.Oid} to {store.Describe(key)} version {versionId}");
         Record(context, new MappingEntry(item.Oid, item.Size, versionId, key));
+    }
+
+    /// <summary>Refuses to write into a bucket without versioning, where an edit would destroy the old version.</summary>
+    private static async Task EnsureVersioningAsync(RepositoryContext context, CancellationToken cancellationToken)
+    {
+        var state = await context.Store.GetVersioningAsync(cancellationToken);
+        if (state != VersioningState.Enabled)
+        {
+            throw new TransferException(TransferErrorCode.NotConfigured,
+                StoreMessages.VersioningOff(context.Settings.RequireBucket(), context.Settings.Endpoint, state));
+        }
     }
 
     private async Task<string> DownloadAsync(RepositoryContext context, TransferItem item, IProgressReporter progress, CancellationToken cancellationToken)

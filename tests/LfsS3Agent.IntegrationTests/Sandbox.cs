@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace LfsS3Agent.IntegrationTests;
+
+/// <summary>Output of one command.</summary>
+internal sealed record RunResult(int ExitCode, string Stdout, string Stderr)
+{
+    public string All => Stdout + Stderr;
+}
+
+/// <summary>
+/// A throw-away user: its own HOME and global git config, git-lfs-s3 installed the way a user installs it,
+/// S3 credentials in the environment, and helpers to run real git, git-lfs and the native binary.
+/// </summary>
+internal sealed class Sandbox : IDisposable
+{
+    public Sandbox()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "lfs-s3-it-" + Guid.NewGuid().ToString("N")[..10]);
+        Home = Path.Combine(Root, "home");
+        Directory.CreateDirectory(Home);
+        Env["HOME"] = Home;
+        Env["GIT_CONFIG_NOSYSTEM"] = "1";
+        Env["AWS_ACCESS_KEY_ID"] = TestEnvironment.AccessKey;
+        Env["AWS_SECRET_ACCESS_KEY"] = TestEnvironment.SecretKey;
+        Env["AWS_REGION"] = "us-east-1";
+        Env["AWS_EC2_METADATA_DISABLED"] = "true";
+        Env["AWS_CONFIG_FILE"] = Path.Combine(Home, ".aws", "config");
+        Env["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(Home, ".aws", "credentials");
+        Git(Root, "config", "--global", "user.email", "dev@example.com");
+        Git(Root, "config", "--global", "user.name", "Dev");
+        Git(Root, "config", "--global", "init.defaultBranch", "main");
+        Git(Root, "config", "--global", "advice.detachedHead", "false");
+        Agent(Root, "install").AssertOk();
+    }
+
+    public string Root { get; }
+
+    public string Home { get; }
+
+    public Dictionary<string, string?> Env { get; } = new();
+
+    public string Origin => Path.Combine(Root, "origin.git");
+
+    /// <summary>A bare origin and a first clone set up with <c>git lfs-s3 init</c> against <paramref name="bucket"/>.</summary>
+    public string CreateRepository(string bucket, string prefix = "my-repo", string track = "*.bin *.pdf", params string[] initExtra)
+    {
+        Git(Root, "init", "-q", "--bare", Origin).AssertOk();
+        var work = Path.Combine(Root, "work");
+        Git(Root, "clone", "-q", Origin, work).AssertOk();
+        Agent(work, ["init", "--bucket", bucket, "--prefix", prefix, "--endpoint", TestEnvironment.Endpoint, .. initExtra]).AssertOk();
+        Git(work, ["lfs", "track", .. track.Split(' ')]).AssertOk();
+        Git(work, "add", ".").AssertOk();
+        Git(work, "commit", "-q", "-m", "Set up git-lfs-s3").AssertOk();
+        return work;
+    }
+
+    public static byte[] WriteRandom(string repo, string path, int size, int seed)
+    {
+        var data = new byte[size];
+        new Random(seed).NextBytes(data);
+        var full = Path.Combine(repo, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllBytes(full, data);
+        return data;
+    }
+
+    public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+
+    public RunResult Git(string cwd, params string[] args) => Run("git", cwd, args);
+
+    public RunResult Agent(string cwd, params string[] args) => Run(TestEnvironment.Binary, cwd, args);
+
+    public RunResult Run(string program, string cwd, string[] args, string? stdin = null, IDictionary<string, string?>? extraEnv = null)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = cwd,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            StandardOutputEncoding = new UTF8Encoding(false),
+            StandardErrorEncoding = new UTF8Encoding(false),
+        };
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("GIT_", StringComparison.Ordinal) || k.StartsWith("LFS_S3_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in extraEnv is null ? Env : Env.Concat(extraEnv).GroupBy(p => p.Key).Select(g => g.Last()))
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(key);
+            }
+            else
+            {
+                info.Environment[key] = value;
+            }
+        }
+
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+        }
+
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in 10 minutes");
+        }
+
+        return new RunResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // a leftover temp dir is harmless
+        }
+    }
+}
+
+internal static class RunResultAssertions
+{
+    public static RunResult AssertOk(this RunResult result)
+    {
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\nstdout: {result.Stdout}\nstderr: {result.Stderr}");
+        return result;
+    }
+}

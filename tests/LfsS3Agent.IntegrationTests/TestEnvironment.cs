@@ -1,0 +1,92 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace LfsS3Agent.IntegrationTests;
+
+/// <summary>
+/// What the integration tests need from outside: the native binary and a real S3 server. Both are provided by
+/// scripts/test.sh (LFS_S3_BIN, S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); missing ones fail the
+/// tests with a message rather than skipping them.
+/// </summary>
+internal static class TestEnvironment
+{
+    public static string Binary { get; } = FindBinary();
+
+    public static string Endpoint => Require("S3_ENDPOINT");
+
+    public static string AccessKey => Require("AWS_ACCESS_KEY_ID");
+
+    public static string SecretKey => Require("AWS_SECRET_ACCESS_KEY");
+
+    public static AmazonS3Client Admin { get; } = new(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
+    {
+        ServiceURL = Endpoint,
+        ForcePathStyle = true,
+        AuthenticationRegion = "us-east-1",
+        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+    });
+
+    /// <summary>A fresh bucket, with versioning on unless asked otherwise.</summary>
+    public static async Task<string> CreateBucketAsync(bool versioned = true)
+    {
+        var name = "it-" + Guid.NewGuid().ToString("N")[..16];
+        await Admin.PutBucketAsync(name);
+        if (versioned)
+        {
+            await Admin.PutBucketVersioningAsync(new PutBucketVersioningRequest
+            {
+                BucketName = name,
+                VersioningConfig = new S3BucketVersioningConfig { Status = VersionStatus.Enabled },
+            });
+        }
+
+        return name;
+    }
+
+    /// <summary>Every (key, version id, size) in the bucket, delete markers left out.</summary>
+    public static async Task<List<(string Key, string VersionId, long Size)>> VersionsAsync(string bucket)
+    {
+        var result = new List<(string, string, long)>();
+        var request = new ListVersionsRequest { BucketName = bucket };
+        while (true)
+        {
+            var response = await Admin.ListVersionsAsync(request);
+            result.AddRange((response.Versions ?? []).Where(v => v.IsDeleteMarker != true).Select(v => (v.Key, v.VersionId, v.Size ?? 0)));
+            if (response.IsTruncated != true)
+            {
+                return result;
+            }
+
+            request.KeyMarker = response.NextKeyMarker;
+            request.VersionIdMarker = response.NextVersionIdMarker;
+        }
+    }
+
+    private static string Require(string name) =>
+        System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{name} is not set: run the integration tests through scripts/test.sh, which starts the S3 server");
+
+    private static string FindBinary()
+    {
+        if (System.Environment.GetEnvironmentVariable("LFS_S3_BIN") is { Length: > 0 } bin)
+        {
+            return Path.GetFullPath(bin);
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LfsS3Agent.sln")))
+            {
+                var path = Path.Combine(dir.FullName, "artifacts", "bin", "git-lfs-s3");
+                return File.Exists(path)
+                    ? path
+                    : throw new InvalidOperationException($"{path} is missing: publish it with scripts/test.sh (or dotnet publish src/LfsS3Agent -c Release -o artifacts/bin)");
+            }
+        }
+
+        throw new InvalidOperationException("cannot find the repository root (LfsS3Agent.sln)");
+    }
+}

@@ -1,0 +1,50 @@
+# Shared by the scripts in this folder; sourced, not run.
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+# need_packages PKG...: installs the Debian packages whose command is missing (git-lfs -> git-lfs, awscli -> aws).
+need_packages() {
+  local missing=() pkg cmd
+  for pkg in "$@"; do
+    case "$pkg" in
+      awscli) cmd=aws ;;
+      *) cmd=$pkg ;;
+    esac
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  step "installing ${missing[*]} with apt-get"
+  local sudo=
+  [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 &&
+    $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_s3_server: a throw-away Ceph radosgw on a free local port; exports S3_ENDPOINT, AWS_* and S3_STATE_DIR.
+start_s3_server() {
+  local port=${S3_PORT:-7480}
+  while ! port_free "$port" || ! port_free $((port + 1)); do port=$((port + 10)); done
+  S3_STATE_DIR=$(mktemp -d /tmp/lfs-s3-server.XXXXXX)
+  step "starting the local S3 server (Ceph radosgw) on 127.0.0.1:$port"
+  local lines
+  if ! lines=$("$ROOT/scripts/s3-start.sh" "$S3_STATE_DIR" "$port"); then
+    echo "could not start the local S3 server (logs in $S3_STATE_DIR/log)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  set -a
+  eval "$lines"
+  set +a
+}
+
+stop_s3_server() {
+  [ -n "${S3_STATE_DIR:-}" ] && "$ROOT/scripts/s3-stop.sh" "$S3_STATE_DIR" >/dev/null 2>&1 || true
+}
+
+# publish_binary: the native-AOT git-lfs-s3 (and the SQLite library it loads) into artifacts/bin.
+publish_binary() {
+  dotnet publish "$ROOT/src/LfsS3Agent" -c Release -o "$ROOT/artifacts/bin" -nologo -v quiet >&2
+}

@@ -70,3 +70,31 @@ public sealed class AgentProcessTests
         Assert.Equal("user.email=dev@example.com\nuser.name=Dev\ninit.defaultbranch=main\nadvice.detachedhead=false\n", after);
     }
 }
+
+public sealed class AgentOrphanTests
+{
+    [Fact]
+    public async Task Upload_OidNotInHistory_StoredUnderReservedPrefixAndLogged()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        var data = new byte[12_345];
+        new Random(80).NextBytes(data);
+        var oid = Sandbox.Sha256(data);
+        var file = Path.Combine(box.Root, "loose-object");
+        File.WriteAllBytes(file, data);
+        var log = Path.Combine(box.Root, "agent.log");
+        var input = """{"event":"init","operation":"upload","remote":"origin","concurrent":true,"concurrenttransfers":8}""" + "\n"
+                    + $$"""{"event":"upload","oid":"{{oid}}","size":{{data.Length}},"path":"{{file}}","action":null}""" + "\n"
+                    + """{"event":"terminate"}""" + "\n";
+
+        var result = box.Run(TestEnvironment.Binary, work, ["agent"], input, new Dictionary<string, string?> { ["LFS_S3_LOG_FILE"] = log });
+
+        result.AssertOk();
+        Assert.DoesNotContain("\"error\"", result.Stdout);
+        var key = $"my-repo/.git/lfs/objects/{oid[..2]}/{oid[2..4]}/{oid}";
+        Assert.Contains(key, (await TestEnvironment.VersionsAsync(bucket)).Select(v => v.Key));
+        Assert.Contains($"uploaded {oid}", File.ReadAllText(log));
+    }
+}

@@ -16,7 +16,8 @@ internal sealed record RunResult(int ExitCode, string Stdout, string Stderr)
 /// </summary>
 internal sealed class Sandbox : IDisposable
 {
-    public Sandbox()
+    /// <param name="viaInstallScript">install with scripts/install.sh into a prefix on PATH, as a new teammate does</param>
+    public Sandbox(bool viaInstallScript = false)
     {
         Root = Path.Combine(Path.GetTempPath(), "lfs-s3-it-" + Guid.NewGuid().ToString("N")[..10]);
         Home = Path.Combine(Root, "home");
@@ -33,8 +34,20 @@ internal sealed class Sandbox : IDisposable
         Git(Root, "config", "--global", "user.name", "Dev");
         Git(Root, "config", "--global", "init.defaultBranch", "main");
         Git(Root, "config", "--global", "advice.detachedHead", "false");
-        Agent(Root, "install").AssertOk();
+        if (viaInstallScript)
+        {
+            var prefix = Path.Combine(Root, "prefix");
+            Run("bash", Root, [Path.Combine(TestEnvironment.RepoRoot, "scripts", "install.sh"), "--prefix", prefix, "--binary", TestEnvironment.Binary]).AssertOk();
+            Env["PATH"] = Path.Combine(prefix, "bin") + ":" + System.Environment.GetEnvironmentVariable("PATH");
+            _agent = ["git", "lfs-s3"];
+        }
+        else
+        {
+            Agent(Root, "install").AssertOk();
+        }
     }
+
+    private readonly string[] _agent = [TestEnvironment.Binary];
 
     public string Root { get; }
 
@@ -71,7 +84,8 @@ internal sealed class Sandbox : IDisposable
 
     public RunResult Git(string cwd, params string[] args) => Run("git", cwd, args);
 
-    public RunResult Agent(string cwd, params string[] args) => Run(TestEnvironment.Binary, cwd, args);
+    /// <summary>Runs git-lfs-s3 the way this sandbox installed it.</summary>
+    public RunResult Agent(string cwd, params string[] args) => Run(_agent[0], cwd, [.. _agent[1..], .. args]);
 
     public RunResult Run(string program, string cwd, string[] args, string? stdin = null, IDictionary<string, string?>? extraEnv = null)
     {

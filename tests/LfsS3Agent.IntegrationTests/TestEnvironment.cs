@@ -11,6 +11,8 @@ namespace LfsS3Agent.IntegrationTests;
 /// </summary>
 internal static class TestEnvironment
 {
+    public static string RepoRoot { get; } = FindRepoRoot();
+
     public static string Binary { get; } = FindBinary();
 
     public static string Endpoint => Require("S3_ENDPOINT");
@@ -76,14 +78,19 @@ internal static class TestEnvironment
             return Path.GetFullPath(bin);
         }
 
+        var path = Path.Combine(RepoRoot, "artifacts", "bin", "git-lfs-s3");
+        return File.Exists(path)
+            ? path
+            : throw new InvalidOperationException($"{path} is missing: publish it with scripts/test.sh (or dotnet publish src/LfsS3Agent -c Release -o artifacts/bin)");
+    }
+
+    private static string FindRepoRoot()
+    {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "LfsS3Agent.sln")))
             {
-                var path = Path.Combine(dir.FullName, "artifacts", "bin", "git-lfs-s3");
-                return File.Exists(path)
-                    ? path
-                    : throw new InvalidOperationException($"{path} is missing: publish it with scripts/test.sh (or dotnet publish src/LfsS3Agent -c Release -o artifacts/bin)");
+                return dir.FullName;
             }
         }
 

@@ -1,0 +1,52 @@
+using LfsS3Agent.Core.Mapping;
+
+namespace LfsS3Agent.IntegrationTests;
+
+public sealed class ConcurrencyAndPullTests
+{
+    [Fact]
+    public async Task Push_SixtyFiles_EightAgentProcessesRecordEveryEntryOnce()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        var oids = new HashSet<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            oids.Add(Sandbox.Sha256(Sandbox.WriteRandom(work, $"dir{i % 6}/file {i}.bin", 2_000 + i, 100 + i)));
+        }
+
+        box.Git(work, "add", ".").AssertOk();
+        box.Git(work, "commit", "-q", "-m", "many").AssertOk();
+
+        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+
+        var (entries, problems) = MappingFile.Parse(File.ReadAllText(Path.Combine(work, ".lfs-s3", "mapping.tsv")));
+        Assert.Empty(problems);
+        Assert.Equal(oids.Order(), entries.Select(e => e.Oid).Order());
+        var versions = await TestEnvironment.VersionsAsync(bucket);
+        Assert.Equal(60, versions.Count);
+        Assert.Equal(versions.Select(v => v.VersionId).Order(), entries.Select(e => e.VersionId).Order());
+    }
+
+    [Fact]
+    public async Task Pull_NewVersionPushedElsewhere_DownloadsIt()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        Sandbox.WriteRandom(work, "shared.bin", 30_000, 90);
+        box.Git(work, "add", ".").AssertOk();
+        box.Git(work, "commit", "-q", "-m", "v1").AssertOk();
+        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        var clone = Path.Combine(box.Root, "clone");
+        box.Git(box.Root, "clone", "-q", box.Origin, clone).AssertOk();
+        var v2 = Sandbox.WriteRandom(work, "shared.bin", 31_000, 91);
+        box.Git(work, "commit", "-q", "-am", "v2").AssertOk();
+        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+
+        box.Git(clone, "pull", "-q").AssertOk();
+
+        Assert.Equal(v2, File.ReadAllBytes(Path.Combine(clone, "shared.bin")));
+    }
+}

@@ -190,6 +190,9 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
         return response.Metadata[OidMetadata];
     }
 
+    public async Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) =>
+        await Call(key, c => c.DeleteObjectAsync(new DeleteObjectRequest { BucketName = plannedTarget.Bucket, Key = key, VersionId = versionId }, cancellationToken));
+
     private async Task<T> Call<T>(string? key, Func<AmazonS3Client, Task<T>> action)
     {
         try

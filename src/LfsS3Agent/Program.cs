@@ -3,7 +3,6 @@ using LfsS3Agent.Commands;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 using LfsS3Agent.Core.Transfer;
-using LfsS3Agent.S3;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -41,7 +40,7 @@ var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSetti
 builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
 builder.Services.AddSingleton(logs);
 builder.Services.AddSingleton(new ProcessEnvironment(Environment.CurrentDirectory, variables));
-builder.Services.AddSingleton<IObjectStoreFactory>(new S3ObjectStoreFactory(variables));
+builder.Services.AddSingleton<IObjectStoreFactory>(new StoreFactory(variables));
 builder.Services.AddSingleton<TextWriter>(Console.Out);
 builder.Services.AddSingleton<AgentCommand>();
 builder.Services.AddSingleton<InstallCommand>();
@@ -74,7 +73,7 @@ try
             return await Run(rest, InstallCommand.UninstallHelp, ["local"], o => host.Services.GetRequiredService<InstallCommand>().UninstallAsync(o, cancel.Token));
         case "init":
             return await Run(rest, InitCommand.Help, ["path-style", "no-check"],
-                o => host.Services.GetRequiredService<InitCommand>().RunAsync(o, cancel.Token), "bucket", "prefix", "region", "endpoint");
+                o => host.Services.GetRequiredService<InitCommand>().RunAsync(o, cancel.Token), "bucket", "store", "prefix", "region", "endpoint");
         case "version" or "--version":
             Console.WriteLine($"git-lfs-s3 {typeof(AgentCommand).Assembly.GetName().Version?.ToString(3)}");
             return 0;

@@ -58,12 +58,16 @@ internal sealed class Sandbox : IDisposable
     public string Origin => Path.Combine(Root, "origin.git");
 
     /// <summary>A bare origin and a first clone set up with <c>git lfs-s3 init</c> against <paramref name="bucket"/>.</summary>
-    public string CreateRepository(string bucket, string prefix = "my-repo", string track = "*.bin *.pdf", params string[] initExtra)
+    public string CreateRepository(string bucket, string prefix = "my-repo", string track = "*.bin *.pdf", params string[] initExtra) =>
+        CreateRepositoryWith(track, ["--bucket", bucket, "--prefix", prefix, "--endpoint", TestEnvironment.Endpoint, .. initExtra]);
+
+    /// <summary>A bare origin and a first clone set up with <c>git lfs-s3 init</c> and these arguments.</summary>
+    public string CreateRepositoryWith(string track, params string[] initArgs)
     {
         Git(Root, "init", "-q", "--bare", Origin).AssertOk();
         var work = Path.Combine(Root, "work");
         Git(Root, "clone", "-q", Origin, work).AssertOk();
-        Agent(work, ["init", "--bucket", bucket, "--prefix", prefix, "--endpoint", TestEnvironment.Endpoint, .. initExtra]).AssertOk();
+        Agent(work, ["init", .. initArgs]).AssertOk();
         Git(work, ["lfs", "track", .. track.Split(' ')]).AssertOk();
         Git(work, "add", ".").AssertOk();
         Git(work, "commit", "-q", "-m", "Set up git-lfs-s3").AssertOk();

@@ -24,6 +24,38 @@ public sealed class AgentSettings
 
     public string? Bucket => Get(SettingNames.Bucket);
 
+    /// <summary>The folder of a <c>file://</c> store, or null for S3.</summary>
+    public string? FolderStore
+    {
+        get
+        {
+            var store = Get(SettingNames.Store);
+            if (store is null || store.Equals("s3", StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            if (Uri.TryCreate(store, UriKind.Absolute, out var uri) && uri.IsFile && Path.IsPathRooted(uri.LocalPath))
+            {
+                return uri.LocalPath;
+            }
+
+            throw Invalid(SettingNames.Store, store, "s3 or an absolute file:///path");
+        }
+    }
+
+    /// <summary>Fails, saying how to set one, unless a bucket or a folder store is configured.</summary>
+    public void RequireStore()
+    {
+        if (FolderStore is null)
+        {
+            RequireBucket();
+        }
+    }
+
+    /// <summary>Where objects go, for messages: s3://bucket or file:///path.</summary>
+    public string StoreDescription => FolderStore is { } folder ? new Uri(folder).AbsoluteUri : $"s3://{Bucket}";
+
     /// <summary>Key prefix without leading or trailing slashes ("" for the bucket root).</summary>
     public string Prefix => (Get(SettingNames.Prefix) ?? "").Trim('/');
 
@@ -58,8 +90,8 @@ public sealed class AgentSettings
 
     /// <summary>The bucket, or an error that says how to set it.</summary>
     public string RequireBucket() => Bucket ?? throw new TransferException(TransferErrorCode.NotConfigured,
-        "this repository is not set up for git-lfs-s3: run `git lfs-s3 init --bucket <bucket>` and commit .lfs-s3/ "
-        + "(or set lfs-s3.bucket in git config or LFS_S3_BUCKET)");
+        "this repository is not set up for git-lfs-s3: run `git lfs-s3 init --bucket <bucket>` (or `--store file:///path`) "
+        + "and commit .lfs-s3/ (or set lfs-s3.bucket in git config or LFS_S3_BUCKET)");
 
     public bool? GetBool(SettingName name) => Get(name)?.ToLowerInvariant() switch
     {

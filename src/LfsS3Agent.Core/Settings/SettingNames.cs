@@ -6,6 +6,7 @@ public sealed record SettingName(string GitKey, string EnvVar, bool AllowedInRep
 /// <summary>Every setting the tool reads; the README lists the same table.</summary>
 public static class SettingNames
 {
+    public static readonly SettingName Store = new("lfs-s3.store", "LFS_S3_STORE", true, "s3 (default) or file:///path for a local or shared folder with the same layout and version history");
     public static readonly SettingName Bucket = new("lfs-s3.bucket", "LFS_S3_BUCKET", true, "S3 bucket (versioning enabled)");
     public static readonly SettingName Prefix = new("lfs-s3.prefix", "LFS_S3_PREFIX", true, "key prefix; files go to <prefix>/<path in repo>");
     public static readonly SettingName Region = new("lfs-s3.region", "LFS_S3_REGION", true, "AWS region (else AWS_REGION, the profile's, us-east-1)");
@@ -23,7 +24,7 @@ public static class SettingNames
 
     public static readonly IReadOnlyList<SettingName> All =
     [
-        Bucket, Prefix, Region, Endpoint, PathStyle, Profile, Checksum, MultipartThreshold, PartSize, ParallelParts,
+        Store, Bucket, Prefix, Region, Endpoint, PathStyle, Profile, Checksum, MultipartThreshold, PartSize, ParallelParts,
         MaxRetries, InstanceMetadata, LogFile, LogLevel,
     ];
 

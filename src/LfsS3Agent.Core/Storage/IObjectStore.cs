@@ -37,6 +37,9 @@ public interface IObjectStore
 
     /// <summary>The OID recorded in that version's metadata, or null when it has none; throws NotFound when the version is gone.</summary>
     Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken);
+
+    /// <summary>Removes one version for good (doctor's probe object; never used on user data).</summary>
+    Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken);
 }
 
 /// <summary>Builds the store for the resolved settings (cheap; network and credentials are touched on first use).</summary>

@@ -44,7 +44,7 @@ public sealed class RepositoryContext : IDisposable
     {
         var repository = await GitRepository.DiscoverAsync(workingDirectory, cancellationToken);
         var settings = await SettingsResolver.LoadAsync(repository, environment, cancellationToken);
-        settings.RequireBucket();
+        settings.RequireStore();
         var store = storeFactory.Create(settings);
         var cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir));
         return new RepositoryContext(repository, settings, store, cache);

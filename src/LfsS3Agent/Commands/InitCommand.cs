@@ -12,6 +12,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
     public const string Help = """
         usage: git lfs-s3 init --bucket <bucket> [--prefix <prefix>] [--region <region>]
                                [--endpoint <url>] [--path-style] [--no-check]
+               git lfs-s3 init --store file:///path [--prefix <prefix>]
 
         Sets this repository up to keep its LFS files in S3 under their own paths:
         writes .lfs-s3/config (these settings, committed so every clone uses them), .lfs-s3/mapping.tsv
@@ -20,6 +21,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         has versioning enabled, unless --no-check is given.
 
           --bucket      S3 bucket (must have versioning enabled)
+          --store       file:///path: a local or shared folder instead of S3, same layout, with version history
           --prefix      key prefix: files go to <prefix>/<path in the repository> (default: the bucket root)
           --region      AWS region of the bucket (default: AWS_REGION, the profile's, us-east-1)
           --endpoint    URL of an S3-compatible server (MinIO, Ceph radosgw, R2, ...)
@@ -37,13 +39,14 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
     {
         var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
         var workTree = repository.WorkTree ?? throw new CommandException("init needs a work tree, not a bare repository");
-        var bucket = options.Value("bucket");
-        if (string.IsNullOrWhiteSpace(bucket))
+        if (string.IsNullOrWhiteSpace(options.Value("bucket")) && string.IsNullOrWhiteSpace(options.Value("store")))
         {
-            throw new UsageException("--bucket is required");
+            throw new UsageException("--bucket (or --store file:///path) is required");
         }
 
-        var committed = new Dictionary<string, string>(StringComparer.Ordinal) { [SettingNames.Bucket.GitKey] = bucket };
+        var committed = new Dictionary<string, string>(StringComparer.Ordinal);
+        Add(committed, SettingNames.Store, options.Value("store"));
+        Add(committed, SettingNames.Bucket, options.Value("bucket"));
         Add(committed, SettingNames.Prefix, options.Value("prefix")?.Trim('/'));
         Add(committed, SettingNames.Region, options.Value("region"));
         Add(committed, SettingNames.Endpoint, options.Value("endpoint"));
@@ -54,6 +57,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
             var gitConfig = SettingsResolver.ParseGetRegexp((await repository.Git.RunAsync(["config", "-z", "--get-regexp", @"^lfs-s3\."],
                 allowFailure: true, cancellationToken: cancellationToken)).Stdout);
             var settings = SettingsResolver.Resolve(environment.Variables, gitConfig, committed);
+            settings.RequireStore();
             var store = storeFactory.Create(settings);
             var state = await store.GetVersioningAsync(cancellationToken);
             if (state != VersioningState.Enabled)
@@ -61,7 +65,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
                 throw new CommandException(StoreMessages.VersioningOff(settings.RequireBucket(), settings.Endpoint, state));
             }
 
-            await stdout.WriteLineAsync($"bucket {settings.Bucket} is reachable and has versioning enabled");
+            await stdout.WriteLineAsync($"{settings.StoreDescription} is reachable and keeps versions");
         }
 
         var dir = Path.Combine(workTree, SettingNames.RepoDir);

@@ -1,0 +1,170 @@
+using LfsS3Agent.Core.Settings;
+using LfsS3Agent.Core.Storage;
+using LfsS3Agent.Core.Transfer;
+
+namespace LfsS3Agent.FolderStore;
+
+/// <summary>
+/// A versioned store in a plain folder (local disk or a shared drive), laid out like the bucket: the latest
+/// version of each key at <c>&lt;root&gt;/&lt;key&gt;</c>, readable as is, and every version under
+/// <c>&lt;root&gt;/.lfs-s3-versions/&lt;key&gt;/&lt;version-id&gt;</c> with its OID beside it. Version ids sort
+/// by time, so the newest is the last name. Every write goes to a temporary name first and is renamed,
+/// so readers and a crash never see half a file.
+/// </summary>
+public sealed class FolderObjectStore(string root) : IObjectStore
+{
+    /// <summary>Holds the version history; the folder's only name that is not a key.</summary>
+    public const string VersionsFolder = ".lfs-s3-versions";
+
+    private const string OidSuffix = ".oid";
+    private const string TempSuffix = ".tmp";
+
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public string Id => "file|" + Root;
+
+    public string Describe(string key) => new Uri(Path.Combine(Root, key)).AbsoluteUri;
+
+    public Task<VersioningState> GetVersioningAsync(CancellationToken cancellationToken) =>
+        Directory.Exists(Root)
+            ? Task.FromResult(VersioningState.Enabled)
+            : throw new StoreException(TransferErrorCode.NotFound,
+                $"the store folder {Root} does not exist: create it (mkdir -p \"{Root}\") or fix lfs-s3.store");
+
+    public async Task<string> UploadAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
+        CancellationToken cancellationToken)
+    {
+        await GetVersioningAsync(cancellationToken);
+        var versions = VersionDir(key);
+        Directory.CreateDirectory(versions);
+        var versionId = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'.'fffffff'Z'}-{Guid.NewGuid():N}"[..40];
+        var version = Path.Combine(versions, versionId);
+        await File.WriteAllTextAsync(version + OidSuffix, oid, cancellationToken);
+        await CopyAsync(filePath, version, progress, cancellationToken);
+
+        // The readable copy: replaced by rename, so it always holds one whole version.
+        var latest = KeyPath(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(latest)!);
+        var temp = $"{latest}.{Guid.NewGuid():N}{TempSuffix}";
+        File.Copy(version, temp);
+        File.Move(temp, latest, overwrite: true);
+        return versionId;
+    }
+
+    public async Task DownloadAsync(string key, string versionId, Stream destination, IProgressReporter progress, CancellationToken cancellationToken)
+    {
+        FileStream source;
+        try
+        {
+            source = new FileStream(VersionPath(key, versionId), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw NotFound(key, versionId);
+        }
+
+        await using (source)
+        {
+            await source.CopyToAsync(destination, 1 << 20, cancellationToken);
+        }
+    }
+
+    public Task<IReadOnlyList<StoredVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken)
+    {
+        var dir = VersionDir(key);
+        if (!Directory.Exists(dir))
+        {
+            return Task.FromResult<IReadOnlyList<StoredVersion>>([]);
+        }
+
+        var files = new DirectoryInfo(dir).GetFiles()
+            .Where(f => !f.Name.EndsWith(OidSuffix, StringComparison.Ordinal) && !f.Name.EndsWith(TempSuffix, StringComparison.Ordinal))
+            .OrderByDescending(f => f.Name, StringComparer.Ordinal)
+            .ToList();
+        return Task.FromResult<IReadOnlyList<StoredVersion>>(
+            files.Select((f, i) => new StoredVersion(key, f.Name, f.Length, i == 0)).ToList());
+    }
+
+    public async Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken)
+    {
+        var version = VersionPath(key, versionId);
+        if (!File.Exists(version))
+        {
+            throw NotFound(key, versionId);
+        }
+
+        return File.Exists(version + OidSuffix) ? (await File.ReadAllTextAsync(version + OidSuffix, cancellationToken)).Trim() : null;
+    }
+
+    public Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken)
+    {
+        var version = VersionPath(key, versionId);
+        File.Delete(version);
+        File.Delete(version + OidSuffix);
+        var remaining = ListVersionsAsync(key, cancellationToken).Result;
+        var latest = KeyPath(key);
+        if (remaining.Count == 0)
+        {
+            File.Delete(latest);
+        }
+        else
+        {
+            var temp = $"{latest}.{Guid.NewGuid():N}{TempSuffix}";
+            File.Copy(VersionPath(key, remaining[0].VersionId), temp);
+            File.Move(temp, latest, overwrite: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static async Task CopyAsync(string from, string to, IProgressReporter progress, CancellationToken cancellationToken)
+    {
+        var temp = to + TempSuffix;
+        await using (var source = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
+        await using (var target = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        {
+            var buffer = new byte[1 << 20];
+            long done = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                done += read;
+                progress.Report(done);
+            }
+        }
+
+        File.Move(temp, to, overwrite: true);
+    }
+
+    private string KeyPath(string key) => Path.Combine(Root, CheckKey(key));
+
+    private string VersionDir(string key) => Path.Combine(Root, VersionsFolder, CheckKey(key));
+
+    private string VersionPath(string key, string versionId) =>
+        versionId.Length > 0 && versionId.IndexOfAny(['/', '\\']) < 0 && versionId is not "." and not ".."
+            ? Path.Combine(VersionDir(key), versionId)
+            : throw NotFound(key, versionId);
+
+    /// <summary>Keys come from git paths, but the mapping file is other people's input: no escaping the root.</summary>
+    private static string CheckKey(string key)
+    {
+        var parts = key.Split('/');
+        if (key.Length == 0 || key[0] == '/' || parts.Any(p => p is "" or "." or "..") || parts[0] == VersionsFolder)
+        {
+            throw new StoreException(TransferErrorCode.BadRequest, $"\"{key}\" is not a valid key for a folder store");
+        }
+
+        return Path.Combine(parts);
+    }
+
+    private StoreException NotFound(string key, string versionId) =>
+        new(TransferErrorCode.NotFound, $"{Describe(key)} has no version {versionId}");
+}
+
+/// <summary>Builds the folder store when <c>lfs-s3.store</c> is a <c>file://</c> URL.</summary>
+public sealed class FolderObjectStoreFactory : IObjectStoreFactory
+{
+    public IObjectStore Create(AgentSettings settings) =>
+        new FolderObjectStore(settings.FolderStore ?? throw new InvalidOperationException("not a folder store"));
+}

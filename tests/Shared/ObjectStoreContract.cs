@@ -1,0 +1,122 @@
+using System.Security.Cryptography;
+using LfsS3Agent.Core.Storage;
+using LfsS3Agent.Core.Transfer;
+
+namespace LfsS3Agent.Tests.Shared;
+
+/// <summary>
+/// What every store must do, run against each store (the folder store in the fast tests, S3 against
+/// radosgw in the integration tests): versioned writes under readable keys, exact-version reads, OID metadata.
+/// </summary>
+public abstract class ObjectStoreContract
+{
+    protected abstract Task<IObjectStore> CreateStoreAsync();
+
+    [Fact]
+    public async Task Upload_NewKey_ReturnsVersionThatListsReadsAndCarriesOid()
+    {
+        var store = await CreateStoreAsync();
+        var (file, data, oid) = RandomFile(70_000, 1);
+        var progress = new RecordingProgress();
+
+        var version = await store.UploadAsync("docs/a file ü.pdf", file, data.Length, oid, progress, default);
+
+        var listed = Assert.Single(await store.ListVersionsAsync("docs/a file ü.pdf", default));
+        Assert.Equal(new StoredVersion("docs/a file ü.pdf", version, data.Length, true), listed);
+        Assert.Equal(oid, await store.GetOidAsync("docs/a file ü.pdf", version, default));
+        Assert.Equal(data, await ReadAsync(store, "docs/a file ü.pdf", version));
+        Assert.Equal(data.Length, progress.Max);
+    }
+
+    [Fact]
+    public async Task Upload_SameKeyTwice_KeepsBothVersionsNewestFirst()
+    {
+        var store = await CreateStoreAsync();
+        var (file1, data1, oid1) = RandomFile(1000, 2);
+        var (file2, data2, oid2) = RandomFile(2000, 3);
+
+        var v1 = await store.UploadAsync("k.bin", file1, data1.Length, oid1, new RecordingProgress(), default);
+        var v2 = await store.UploadAsync("k.bin", file2, data2.Length, oid2, new RecordingProgress(), default);
+
+        Assert.NotEqual(v1, v2);
+        var versions = await store.ListVersionsAsync("k.bin", default);
+        Assert.Equal([v2, v1], versions.Select(v => v.VersionId));
+        Assert.True(versions[0].IsLatest);
+        Assert.False(versions[1].IsLatest);
+        Assert.Equal(data1, await ReadAsync(store, "k.bin", v1));
+        Assert.Equal(data2, await ReadAsync(store, "k.bin", v2));
+        Assert.Equal(oid1, await store.GetOidAsync("k.bin", v1, default));
+    }
+
+    [Fact]
+    public async Task ListVersions_OnlyThatExactKey()
+    {
+        var store = await CreateStoreAsync();
+        var (file, data, oid) = RandomFile(10, 4);
+        await store.UploadAsync("dir/a.bin.bak", file, data.Length, oid, new RecordingProgress(), default);
+        await store.UploadAsync("dir/a.binx", file, data.Length, oid, new RecordingProgress(), default);
+
+        Assert.Empty(await store.ListVersionsAsync("dir/a.bin", default));
+        Assert.Empty(await store.ListVersionsAsync("missing/key", default));
+    }
+
+    [Fact]
+    public async Task MissingVersion_ReadOrMetadata_IsNotFound()
+    {
+        var store = await CreateStoreAsync();
+        var (file, data, oid) = RandomFile(10, 5);
+        await store.UploadAsync("x.bin", file, data.Length, oid, new RecordingProgress(), default);
+
+        var read = await Assert.ThrowsAsync<StoreException>(() => ReadAsync(store, "x.bin", "no-such-version"));
+        var meta = await Assert.ThrowsAsync<StoreException>(() => store.GetOidAsync("nope.bin", "no-such-version", default));
+
+        Assert.Equal(TransferErrorCode.NotFound, read.Code);
+        Assert.Equal(TransferErrorCode.NotFound, meta.Code);
+    }
+
+    [Fact]
+    public async Task DeleteVersion_RemovesOnlyThatVersion()
+    {
+        var store = await CreateStoreAsync();
+        var (file1, data1, oid1) = RandomFile(100, 6);
+        var (file2, data2, oid2) = RandomFile(200, 7);
+        var v1 = await store.UploadAsync("d.bin", file1, data1.Length, oid1, new RecordingProgress(), default);
+        var v2 = await store.UploadAsync("d.bin", file2, data2.Length, oid2, new RecordingProgress(), default);
+
+        await store.DeleteVersionAsync("d.bin", v2, default);
+
+        Assert.Equal([v1], (await store.ListVersionsAsync("d.bin", default)).Select(v => v.VersionId));
+        Assert.Equal(data1, await ReadAsync(store, "d.bin", v1));
+    }
+
+    [Fact]
+    public async Task Versioning_TestStore_IsEnabled()
+    {
+        var store = await CreateStoreAsync();
+
+        Assert.Equal(VersioningState.Enabled, await store.GetVersioningAsync(default));
+    }
+
+    protected static (string Path, byte[] Data, string Oid) RandomFile(int size, int seed)
+    {
+        var data = new byte[size];
+        new Random(seed).NextBytes(data);
+        var path = Path.Combine(Path.GetTempPath(), "lfs-s3-contract-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllBytes(path, data);
+        return (path, data, Convert.ToHexStringLower(SHA256.HashData(data)));
+    }
+
+    private static async Task<byte[]> ReadAsync(IObjectStore store, string key, string version)
+    {
+        var buffer = new MemoryStream();
+        await store.DownloadAsync(key, version, buffer, new RecordingProgress(), default);
+        return buffer.ToArray();
+    }
+
+    private sealed class RecordingProgress : IProgressReporter
+    {
+        public long Max { get; private set; }
+
+        public void Report(long bytesSoFar) => Max = Math.Max(Max, bytesSoFar);
+    }
+}

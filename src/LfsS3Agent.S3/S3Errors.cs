@@ -21,6 +21,9 @@ internal static class S3Errors
                 return FromS3(s3, target, where);
             case AmazonServiceException service when service.StatusCode == 0 && service.InnerException is { } inner:
                 return Translate(inner, target, key);
+            case AmazonClientException client when client.Message.Contains("SSO", StringComparison.Ordinal):
+                return new StoreException(TransferErrorCode.Unauthorized,
+                    $"the AWS SSO session is missing or expired ({client.Message}): run `aws sso login` (with --profile <name> if you use lfs-s3.profile / AWS_PROFILE)", inner: ex);
             case AmazonClientException client when LooksLikeCredentials(client.Message):
                 return new StoreException(TransferErrorCode.Unauthorized, $"could not get AWS credentials: {client.Message}. {CredentialResolver.Help}", inner: ex);
             case HttpRequestException or SocketException or IOException or TimeoutException or TaskCanceledException:

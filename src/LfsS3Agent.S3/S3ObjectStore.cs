@@ -9,7 +9,7 @@ namespace LfsS3Agent.S3;
 
 /// <summary>Versioned objects in one S3 bucket through AWSSDK.S3; every failure leaves as a <see cref="StoreException"/>.</summary>
 internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target)> connection, S3Target plannedTarget, AgentSettings settings)
-    : IObjectStore
+    : IObjectStore, ICredentialSource
 {
     /// <summary>S3 allows at most 10,000 parts, each of at most 5 GiB.</summary>
     private const int MaxParts = 10_000;
@@ -21,6 +21,8 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
     public string Id => $"{plannedTarget.Endpoint ?? "aws"}|{plannedTarget.Bucket}";
 
     public string Describe(string key) => $"s3://{plannedTarget.Bucket}/{key}";
+
+    public string DescribeCredentials() => connection.Value.Target.CredentialSource;
 
     public async Task<VersioningState> GetVersioningAsync(CancellationToken cancellationToken)
     {
@@ -193,15 +195,36 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
     public async Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) =>
         await Call(key, c => c.DeleteObjectAsync(new DeleteObjectRequest { BucketName = plannedTarget.Bucket, Key = key, VersionId = versionId }, cancellationToken));
 
+    /// <summary>
+    /// Runs one SDK call. The SDK has already retried a failed request by the time it throws, so the error is
+    /// final; and once the endpoint proved unreachable, later calls within a short window fail at once
+    /// instead of each waiting through the SDK's retries again.
+    /// </summary>
     private async Task<T> Call<T>(string? key, Func<AmazonS3Client, Task<T>> action)
     {
+        if (Volatile.Read(ref _unreachable) is { } last && DateTime.UtcNow - last.At < UnreachableWindow)
+        {
+            throw last.Error;
+        }
+
         try
         {
             return await action(connection.Value.Client);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || ex is TaskCanceledException { InnerException: TimeoutException })
         {
-            throw S3Errors.Translate(ex, Target, key);
+            var error = S3Errors.Translate(ex, Target, key);
+            if (error.Transient && error.Code == TransferErrorCode.Unavailable && error.InnerException is not AmazonS3Exception)
+            {
+                Volatile.Write(ref _unreachable, new Unreachable(DateTime.UtcNow, error));
+            }
+
+            throw new StoreException(error.Code, error.Message, transient: false, error.InnerException);
         }
     }
+
+    private static readonly TimeSpan UnreachableWindow = TimeSpan.FromSeconds(30);
+    private Unreachable? _unreachable;
+
+    private sealed record Unreachable(DateTime At, StoreException Error);
 }

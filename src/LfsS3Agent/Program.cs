@@ -16,6 +16,7 @@ const string MainHelp = """
       install     configure git-lfs to use git-lfs-s3 (once per machine)
       uninstall   undo install
       init        set this repository up: bucket, prefix, region, endpoint (once per repository)
+      doctor      check git, git-lfs, the wiring, credentials, bucket, permissions, clock; say how to fix
       agent       the transfer agent that git-lfs runs (not for direct use)
       version     print the version
 
@@ -45,6 +46,7 @@ builder.Services.AddSingleton<TextWriter>(Console.Out);
 builder.Services.AddSingleton<AgentCommand>();
 builder.Services.AddSingleton<InstallCommand>();
 builder.Services.AddSingleton<InitCommand>();
+builder.Services.AddSingleton<DoctorCommand>();
 using var host = builder.Build();
 
 using var cancel = new CancellationTokenSource();
@@ -74,6 +76,8 @@ try
         case "init":
             return await Run(rest, InitCommand.Help, ["path-style", "no-check"],
                 o => host.Services.GetRequiredService<InitCommand>().RunAsync(o, cancel.Token), "bucket", "store", "prefix", "region", "endpoint");
+        case "doctor":
+            return await Run(rest, DoctorCommand.Help, [], _ => host.Services.GetRequiredService<DoctorCommand>().RunAsync(cancel.Token));
         case "version" or "--version":
             Console.WriteLine($"git-lfs-s3 {typeof(AgentCommand).Assembly.GetName().Version?.ToString(3)}");
             return 0;

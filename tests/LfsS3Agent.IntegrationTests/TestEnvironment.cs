@@ -30,6 +30,27 @@ internal static class TestEnvironment
         ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
     });
 
+    /// <summary>Keys of a second S3 user of the same server, who has no access to the first user's buckets.</summary>
+    public static (string AccessKey, string SecretKey) OtherUser => OtherUserKeys.Value;
+
+    private static readonly Lazy<(string, string)> OtherUserKeys = new(() =>
+    {
+        const string access = "LFSOTHERUSERKEY00001", secret = "lfsotherusersecret00000000000000000000001";
+        var conf = Path.Combine(Require("S3_STATE_DIR"), "ceph.conf");
+        var info = new System.Diagnostics.ProcessStartInfo("radosgw-admin") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-c", conf, "-n", "client.admin", "user", "create", "--uid=lfs-other", "--display-name=Other",
+                     $"--access-key={access}", $"--secret-key={secret}" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var p = System.Diagnostics.Process.Start(info)!;
+        p.StandardOutput.ReadToEnd();
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (access, secret);
+    });
+
     /// <summary>A fresh bucket, with versioning on unless asked otherwise.</summary>
     public static async Task<string> CreateBucketAsync(bool versioned = true)
     {

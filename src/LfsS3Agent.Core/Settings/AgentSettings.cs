@@ -12,7 +12,7 @@ public sealed class AgentSettings
     public const long DefaultMultipartThreshold = 256L << 20;
     public const long DefaultPartSize = 64L << 20;
     public const int DefaultParallelParts = 4;
-    public const int DefaultMaxRetries = 5;
+    public const int DefaultMaxRetries = 3;
 
     private readonly IReadOnlyDictionary<string, SettingValue> _values;
 

@@ -17,7 +17,7 @@ public static class SettingNames
     public static readonly SettingName MultipartThreshold = new("lfs-s3.multipartthreshold", "LFS_S3_MULTIPART_THRESHOLD", true, "files above this size use multipart upload (default 256MiB)");
     public static readonly SettingName PartSize = new("lfs-s3.partsize", "LFS_S3_PART_SIZE", true, "multipart part size (default 64MiB; raised for files above 640 GB)");
     public static readonly SettingName ParallelParts = new("lfs-s3.parallelparts", "LFS_S3_PARALLEL_PARTS", true, "parts uploaded or downloaded at once per object (default 4)");
-    public static readonly SettingName MaxRetries = new("lfs-s3.maxretries", "LFS_S3_MAX_RETRIES", true, "retries of a failed S3 call (default 5)");
+    public static readonly SettingName MaxRetries = new("lfs-s3.maxretries", "LFS_S3_MAX_RETRIES", true, "retries of a failed S3 request (default 3)");
     public static readonly SettingName InstanceMetadata = new("lfs-s3.instancemetadata", "LFS_S3_INSTANCE_METADATA", false, "auto (default: only on EC2), true or false: ask the EC2 metadata service for credentials");
     public static readonly SettingName LogFile = new("lfs-s3.logfile", "LFS_S3_LOG_FILE", false, "also append logs to this file");
     public static readonly SettingName LogLevel = new("lfs-s3.loglevel", "LFS_S3_LOG_LEVEL", false, "trace, debug, information (default), warning, error");

@@ -63,3 +63,10 @@ public static class StoreMessages
         + "their old versions and old commits could not be checked out; enable it with `aws s3api put-bucket-versioning "
         + $"--bucket {bucket} --versioning-configuration Status=Enabled{(endpoint is null ? "" : " --endpoint-url " + endpoint)}`";
 }
+
+/// <summary>A store that signs requests says where its credentials come from (for doctor; never the secret).</summary>
+public interface ICredentialSource
+{
+    /// <summary>Resolves the credentials now; throws a <see cref="StoreException"/> that says how to provide them.</summary>
+    string DescribeCredentials();
+}

@@ -17,7 +17,8 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         Sets this repository up to keep its LFS files in S3 under their own paths:
         writes .lfs-s3/config (these settings, committed so every clone uses them), .lfs-s3/mapping.tsv
         (OID -> S3 version, filled in by pushes) and .lfs-s3/.gitattributes, and sets lfs.locksverify=false
-        in .lfsconfig (there is no LFS server to ask for locks). First it checks that the bucket exists and
+        and lfs.url to a placeholder in .lfsconfig (there is no LFS server to ask for locks, and git-lfs must
+        not try `ssh ... git-lfs-transfer` on SSH remotes). First it checks that the bucket exists and
         has versioning enabled, unless --no-check is given.
 
           --bucket      S3 bucket (must have versioning enabled)
@@ -27,6 +28,12 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
           --endpoint    URL of an S3-compatible server (MinIO, Ceph radosgw, R2, ...)
           --path-style  use path-style URLs (the default when --endpoint is given)
         """;
+
+    /// <summary>
+    /// Set as lfs.url in .lfsconfig so git-lfs (before 3.5) does not first try `ssh ... git-lfs-transfer` on SSH
+    /// remotes. Never contacted: transfers go through the agent and lock checks are off.
+    /// </summary>
+    public const string PlaceholderLfsUrl = "https://git-lfs-s3.invalid/";
 
     private const string Attributes = """
         # git-lfs-s3's own files: never LFS pointers; the mapping merges as the union of both sides' lines
@@ -85,6 +92,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         }
 
         await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.locksverify", "false"]);
+        await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.url", PlaceholderLfsUrl]);
 
         var agent = await repository.Git.RunAsync(["config", "--get", "lfs.standalonetransferagent"], allowFailure: true,
             cancellationToken: cancellationToken);

@@ -38,10 +38,12 @@ start_s3_server() {
   set -a
   eval "$lines"
   set +a
+  STARTED_S3_DIR=$S3_STATE_DIR
 }
 
+# stop_s3_server: stops only the server this script started (never one named by an inherited S3_STATE_DIR).
 stop_s3_server() {
-  [ -n "${S3_STATE_DIR:-}" ] && "$ROOT/scripts/s3-stop.sh" "$S3_STATE_DIR" >/dev/null 2>&1 || true
+  [ -n "${STARTED_S3_DIR:-}" ] && "$ROOT/scripts/s3-stop.sh" "$STARTED_S3_DIR" >/dev/null 2>&1 || true
 }
 
 # publish_binary: the native-AOT git-lfs-s3 (and the SQLite library it loads) into artifacts/bin.

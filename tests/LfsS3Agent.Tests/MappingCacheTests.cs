@@ -46,9 +46,9 @@ public sealed class MappingCacheTests
         using var cache = new MappingCache(Path.Combine(dir, "cache.db"));
         var oid = new string('d', 64);
 
-        cache.AddScan([(oid, "first/path.bin"), (oid, "second/path.bin")], ["c1"]);
+        cache.AddScan([(oid, 5L, "first/path.bin"), (oid, 5L, "second/path.bin")], ["c1"]);
 
-        Assert.Equal("first/path.bin", cache.FindPath(oid));
+        Assert.Equal(["first/path.bin", "second/path.bin"], cache.FindPaths(oid));
         Assert.Equal(["c1"], cache.ScannedTips());
     }
 }

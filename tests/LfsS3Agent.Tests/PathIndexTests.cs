@@ -60,6 +60,30 @@ public sealed class PathIndexTests
         cache2.Dispose();
     }
 
+    [Fact]
+    public async Task FindPaths_FileRenamed_KnowsOldAndNewName()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("old/name.bin", TempGitRepo.Pointer(OidA, 1));
+        repo.Commit("one");
+        repo.Git("mv", "old/name.bin", "new name.bin");
+        repo.Commit("rename");
+
+        var (index, cache) = await OpenAsync(repo);
+
+        Assert.Equal(["new name.bin", "old/name.bin"], (await index.FindPathsAsync(OidA, default)).Order(StringComparer.Ordinal));
+        cache.Dispose();
+    }
+
+    [Fact]
+    public void LfsPointer_Parse_ReadsOidAndSize()
+    {
+        var pointer = LfsPointer.TryParse(System.Text.Encoding.ASCII.GetBytes(TempGitRepo.Pointer(OidB, 123456)));
+
+        Assert.Equal(new LfsPointer(OidB, 123456), pointer);
+        Assert.Null(LfsPointer.TryParse("version x\nnot a pointer"u8));
+    }
+
     private static async Task<(PathIndex, MappingCache)> OpenAsync(TempGitRepo repo)
     {
         var repository = await GitRepository.DiscoverAsync(repo.Root);

@@ -4,32 +4,31 @@ using LfsS3Agent.Core.Mapping;
 namespace LfsS3Agent.Core.Git;
 
 /// <summary>
-/// Finds the path of an LFS object in the repository from the pointer files in git history, since
-/// git-lfs only sends the OID. Scans are incremental (only commits not reachable from the last scan's
-/// tips) and shared through SQLite, under a lock so eight agent processes do the work once.
+/// Finds the paths of an LFS object in the repository from the pointer files in git history, since
+/// git-lfs only sends the OID. It reads every commit's added and modified files (so a renamed file is
+/// known under each of its names), only for commits not reachable from the last scan's tips, and shares
+/// the result through SQLite, under a lock so eight agent processes do the work once.
 /// Rule for an OID at several paths: the first path found wins, walking newest commits first.
 /// </summary>
 public sealed class PathIndex(GitRepository repository, MappingCache cache, string lockPath)
 {
-    /// <summary>Pointer files are about 130 bytes; git-lfs never reads a pointer above 1024.</summary>
-    private const int MaxPointerSize = 1024;
-
     private bool _updated;
 
-    public async Task<string?> FindPathAsync(string oid, CancellationToken cancellationToken)
+    /// <summary>The path an upload of this OID uses: the first one recorded.</summary>
+    public async Task<string?> FindPathAsync(string oid, CancellationToken cancellationToken) =>
+        (await FindPathsAsync(oid, cancellationToken)).FirstOrDefault();
+
+    /// <summary>Every path the OID had in history, the upload path first.</summary>
+    public async Task<IReadOnlyList<string>> FindPathsAsync(string oid, CancellationToken cancellationToken)
     {
-        if (cache.FindPath(oid) is { } known)
+        var known = cache.FindPaths(oid);
+        if (known.Count > 0 || _updated)
         {
             return known;
         }
 
-        if (_updated)
-        {
-            return null;
-        }
-
         await UpdateAsync(cancellationToken);
-        return cache.FindPath(oid);
+        return cache.FindPaths(oid);
     }
 
     /// <summary>Indexes the pointers reachable from every ref and HEAD that earlier scans have not covered.</summary>
@@ -44,53 +43,57 @@ public sealed class PathIndex(GitRepository repository, MappingCache cache, stri
             return;
         }
 
+        var log = await LogAsync(tips, scanned, cancellationToken)
+                  // a tip of an earlier scan may be gone (gc after a forced push): scan everything once
+                  ?? await LogAsync(tips, new HashSet<string>(), cancellationToken)
+                  ?? throw new GitException("git log failed while scanning for LFS pointers", 1);
+        var found = await new PointerScanner(repository.Git).ReadAsync(log, cancellationToken);
+        cache.AddScan(found.Select(f => (f.Pointer.Oid, f.Pointer.Size, f.Path)), tips);
+    }
+
+    /// <summary>Added or modified regular files of each commit, newest first, as (blob, path).</summary>
+    private async Task<List<(string Blob, string Path)>?> LogAsync(HashSet<string> tips, IReadOnlySet<string> exclude,
+        CancellationToken cancellationToken)
+    {
         var revs = new StringBuilder();
         foreach (var tip in tips)
         {
             revs.Append(tip).Append('\n');
         }
 
-        foreach (var old in scanned)
+        foreach (var old in exclude)
         {
             revs.Append('^').Append(old).Append('\n');
         }
 
-        // Only small blobs can be pointers; the filter keeps large blobs out of the listing.
-        var listing = await repository.Git.RunAsync(
-            ["rev-list", "--objects", $"--filter=blob:limit={MaxPointerSize + 1}", "--stdin"],
+        var result = await repository.Git.RunAsync(
+            ["log", "--raw", "--no-renames", "--no-abbrev", "-z", "--diff-filter=AM", "--format=", "--stdin"],
             revs.ToString(), allowFailure: true, cancellationToken: cancellationToken);
-        if (listing.ExitCode != 0)
+        if (result.ExitCode != 0)
         {
-            // A tip from an earlier scan may be gone (gc after a forced push): scan everything once.
-            revs.Clear();
-            foreach (var tip in tips)
-            {
-                revs.Append(tip).Append('\n');
-            }
-
-            listing = await repository.Git.RunAsync(["rev-list", "--objects", $"--filter=blob:limit={MaxPointerSize + 1}", "--stdin"],
-                revs.ToString(), cancellationToken: cancellationToken);
+            return null;
         }
 
-        var pathsByObject = new Dictionary<string, string>(StringComparer.Ordinal);
-        var order = new List<string>();
-        foreach (var line in listing.Stdout.Split('\n'))
+        // -z records: ":<old mode> <new mode> <old sha> <new sha> <status>" then the path, each NUL-terminated.
+        var files = new List<(string, string)>();
+        var records = result.Stdout.Split('\0');
+        for (var i = 0; i + 1 < records.Length; i++)
         {
-            var space = line.IndexOf(' ');
-            if (space <= 0 || space == line.Length - 1)
+            var header = records[i].TrimStart('\n');
+            if (!header.StartsWith(':'))
             {
-                continue; // commits, and the root tree, have no path
+                continue;
             }
 
-            var sha = line[..space];
-            if (pathsByObject.TryAdd(sha, line[(space + 1)..]))
+            var fields = header.Split(' ');
+            var path = records[++i];
+            if (fields.Length == 5 && fields[1] is "100644" or "100755")
             {
-                order.Add(sha);
+                files.Add((fields[3], path));
             }
         }
 
-        var found = await ReadPointersAsync(order, pathsByObject, cancellationToken);
-        cache.AddScan(found, tips);
+        return files;
     }
 
     private async Task<HashSet<string>> CurrentTipsAsync(CancellationToken cancellationToken)
@@ -104,96 +107,5 @@ public sealed class PathIndex(GitRepository repository, MappingCache cache, stri
         }
 
         return tips;
-    }
-
-    /// <summary>Asks git for the type and size of each object, then reads the small blobs and keeps LFS pointers.</summary>
-    private async Task<List<(string Oid, string Path)>> ReadPointersAsync(List<string> objects,
-        Dictionary<string, string> paths, CancellationToken cancellationToken)
-    {
-        var result = new List<(string, string)>();
-        if (objects.Count == 0)
-        {
-            return result;
-        }
-
-        var check = await repository.Git.RunAsync(["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
-            string.Join('\n', objects) + "\n", cancellationToken: cancellationToken);
-        var blobs = new List<string>();
-        foreach (var line in check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = line.Split(' ');
-            if (parts.Length == 3 && parts[1] == "blob" && long.TryParse(parts[2], out var size) && size is > 40 and <= MaxPointerSize)
-            {
-                blobs.Add(parts[0]);
-            }
-        }
-
-        if (blobs.Count == 0)
-        {
-            return result;
-        }
-
-        using var process = repository.Git.Start(["cat-file", "--batch"], redirectStdin: true);
-        var writer = Task.Run(async () =>
-        {
-            await process.StandardInput.WriteAsync(string.Join('\n', blobs) + "\n");
-            process.StandardInput.Close();
-        }, cancellationToken);
-        var buffer = new MemoryStream();
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.StandardOutput.BaseStream.CopyToAsync(buffer, cancellationToken);
-        await writer;
-        await stderr;
-        await process.WaitForExitAsync(cancellationToken);
-
-        var data = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-        var position = 0;
-        while (position < data.Length)
-        {
-            var headerEnd = data[position..].IndexOf((byte)'\n');
-            if (headerEnd < 0)
-            {
-                break;
-            }
-
-            var header = Encoding.ASCII.GetString(data.Slice(position, headerEnd)).Split(' ');
-            position += headerEnd + 1;
-            if (header.Length < 3 || !int.TryParse(header[2], out var length))
-            {
-                continue; // "<sha> missing"
-            }
-
-            var content = data.Slice(position, length);
-            position += length + 1;
-            if (LfsPointer.TryParseOid(content) is { } oid)
-            {
-                result.Add((oid, paths[header[0]]));
-            }
-        }
-
-        return result;
-    }
-}
-
-/// <summary>Reads the OID out of a git-lfs pointer file.</summary>
-public static class LfsPointer
-{
-    private static readonly byte[] OidPrefix = "\noid sha256:"u8.ToArray();
-
-    public static string? TryParseOid(ReadOnlySpan<byte> content)
-    {
-        if (!content.StartsWith("version "u8))
-        {
-            return null;
-        }
-
-        var at = content.IndexOf(OidPrefix);
-        if (at < 0 || content.Length < at + OidPrefix.Length + 64)
-        {
-            return null;
-        }
-
-        var oid = Encoding.ASCII.GetString(content.Slice(at + OidPrefix.Length, 64));
-        return Protocol.TransferSession.IsOid(oid) ? oid : null;
     }
 }

@@ -24,17 +24,34 @@ public sealed class MappingCache : IDisposable
         Execute("PRAGMA busy_timeout = 60000;");
         Execute("PRAGMA journal_mode = WAL;");
         Execute("PRAGMA synchronous = NORMAL;");
-        Execute("""
-            CREATE TABLE IF NOT EXISTS objects(
-                store TEXT NOT NULL, oid TEXT NOT NULL, size INTEGER NOT NULL,
-                version_id TEXT NOT NULL, key TEXT NOT NULL,
-                PRIMARY KEY(store, oid));
-            CREATE TABLE IF NOT EXISTS paths(
-                seq INTEGER PRIMARY KEY AUTOINCREMENT, oid TEXT NOT NULL, path TEXT NOT NULL,
-                UNIQUE(oid, path));
-            CREATE TABLE IF NOT EXISTS scanned_tips(commit_id TEXT PRIMARY KEY);
-            """);
+        using (var transaction = _connection.BeginTransaction())
+        {
+            using var version = Command("PRAGMA user_version");
+            version.Transaction = transaction;
+            if (Convert.ToInt32(version.ExecuteScalar()) != SchemaVersion)
+            {
+                // A cache: an older layout is simply rebuilt (uploads are re-found in the bucket or the mapping).
+                using var create = Command($"""
+                    DROP TABLE IF EXISTS objects; DROP TABLE IF EXISTS paths; DROP TABLE IF EXISTS scanned_tips;
+                    CREATE TABLE objects(
+                        store TEXT NOT NULL, oid TEXT NOT NULL, size INTEGER NOT NULL,
+                        version_id TEXT NOT NULL, key TEXT NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY(store, oid));
+                    CREATE TABLE paths(
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT, oid TEXT NOT NULL, size INTEGER NOT NULL, path TEXT NOT NULL,
+                        UNIQUE(oid, path));
+                    CREATE TABLE scanned_tips(commit_id TEXT PRIMARY KEY);
+                    PRAGMA user_version = {SchemaVersion};
+                    """);
+                create.Transaction = transaction;
+                create.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
     }
+
+    private const int SchemaVersion = 2;
 
     public static string DefaultPath(string stateDir) => Path.Combine(stateDir, "cache.db");
 
@@ -46,14 +63,20 @@ public sealed class MappingCache : IDisposable
         return reader.Read() ? new MappingEntry(oid, reader.GetInt64(0), reader.GetString(1), reader.GetString(2)) : null;
     }
 
-    public void Put(string store, MappingEntry entry)
+    /// <summary>Records a verified entry; <paramref name="uploaded"/> marks entries that belong in the mapping file.</summary>
+    public void Put(string store, MappingEntry entry, bool uploaded = false)
     {
         using var command = Command("""
-            INSERT INTO objects(store, oid, size, version_id, key) VALUES($store, $oid, $size, $version, $key)
-            ON CONFLICT(store, oid) DO UPDATE SET size = excluded.size, version_id = excluded.version_id, key = excluded.key
-            """, ("$store", store), ("$oid", entry.Oid), ("$size", entry.Size), ("$version", entry.VersionId), ("$key", entry.Key));
+            INSERT INTO objects(store, oid, size, version_id, key, uploaded) VALUES($store, $oid, $size, $version, $key, $uploaded)
+            ON CONFLICT(store, oid) DO UPDATE SET size = excluded.size, version_id = excluded.version_id, key = excluded.key,
+                uploaded = max(uploaded, excluded.uploaded)
+            """, ("$store", store), ("$oid", entry.Oid), ("$size", entry.Size), ("$version", entry.VersionId), ("$key", entry.Key),
+            ("$uploaded", uploaded ? 1 : 0));
         command.ExecuteNonQuery();
     }
+
+    /// <summary>Entries this clone pushed (or found already stored while pushing): what the mapping file must hold.</summary>
+    public List<MappingEntry> Uploaded(string store) => Select("SELECT oid, size, version_id, key FROM objects WHERE store = $store AND uploaded = 1", store);
 
     public void Remove(string store, string oid)
     {
@@ -61,9 +84,11 @@ public sealed class MappingCache : IDisposable
         command.ExecuteNonQuery();
     }
 
-    public List<MappingEntry> All(string store)
+    public List<MappingEntry> All(string store) => Select("SELECT oid, size, version_id, key FROM objects WHERE store = $store", store);
+
+    private List<MappingEntry> Select(string sql, string store)
     {
-        using var command = Command("SELECT oid, size, version_id, key FROM objects WHERE store = $store", ("$store", store));
+        using var command = Command(sql, ("$store", store));
         using var reader = command.ExecuteReader();
         var result = new List<MappingEntry>();
         while (reader.Read())
@@ -74,11 +99,38 @@ public sealed class MappingCache : IDisposable
         return result;
     }
 
-    /// <summary>The first path recorded for the OID (the rule for an object at several paths).</summary>
-    public string? FindPath(string oid)
+    /// <summary>Every path recorded for the OID, the first recorded (the upload path) first.</summary>
+    public List<string> FindPaths(string oid)
     {
-        using var command = Command("SELECT path FROM paths WHERE oid = $oid ORDER BY seq LIMIT 1", ("$oid", oid));
-        return command.ExecuteScalar() as string;
+        using var command = Command("SELECT path FROM paths WHERE oid = $oid ORDER BY seq", ("$oid", oid));
+        using var reader = command.ExecuteReader();
+        var result = new List<string>();
+        while (reader.Read())
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
+    /// <summary>Every pointer found in history: OID, size and its paths (upload path first).</summary>
+    public List<(string Oid, long Size, List<string> Paths)> AllPointers()
+    {
+        using var command = Command("SELECT oid, size, path FROM paths ORDER BY seq");
+        using var reader = command.ExecuteReader();
+        var byOid = new Dictionary<string, (string, long, List<string>)>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            var oid = reader.GetString(0);
+            if (!byOid.TryGetValue(oid, out var entry))
+            {
+                byOid[oid] = entry = (oid, reader.GetInt64(1), []);
+            }
+
+            entry.Item3.Add(reader.GetString(2));
+        }
+
+        return [.. byOid.Values];
     }
 
     public IReadOnlySet<string> ScannedTips()
@@ -95,15 +147,16 @@ public sealed class MappingCache : IDisposable
     }
 
     /// <summary>Records the paths found and the tips they were found from, in one transaction.</summary>
-    public void AddScan(IEnumerable<(string Oid, string Path)> paths, IEnumerable<string> tips)
+    public void AddScan(IEnumerable<(string Oid, long Size, string Path)> paths, IEnumerable<string> tips)
     {
         using var transaction = _connection.BeginTransaction();
-        using (var insert = Command("INSERT OR IGNORE INTO paths(oid, path) VALUES($oid, $path)", ("$oid", ""), ("$path", "")))
+        using (var insert = Command("INSERT OR IGNORE INTO paths(oid, size, path) VALUES($oid, $size, $path)", ("$oid", ""), ("$size", 0L), ("$path", "")))
         {
             insert.Transaction = transaction;
-            foreach (var (oid, path) in paths)
+            foreach (var (oid, size, path) in paths)
             {
                 insert.Parameters["$oid"].Value = oid;
+                insert.Parameters["$size"].Value = size;
                 insert.Parameters["$path"].Value = path;
                 insert.ExecuteNonQuery();
             }

@@ -17,7 +17,7 @@ public sealed class ObjectTransfer : ITransferHandler
     private readonly ILogger _logger;
     private Task<RepositoryContext>? _context;
     private Dictionary<string, List<MappingEntry>>? _hints;
-    private readonly List<MappingEntry> _recorded = [];
+    private bool _recorded;
     private Task? _versioningChecked;
 
     public ObjectTransfer(Func<CancellationToken, Task<RepositoryContext>> open, ILogger logger)
@@ -128,8 +128,9 @@ public sealed class ObjectTransfer : ITransferHandler
             }
         }
 
-        var repoPath = await context.Paths.FindPathAsync(item.Oid, cancellationToken);
-        var keys = repoPath is null ? [context.OrphanKey(item.Oid)] : new[] { context.KeyFor(repoPath), context.OrphanKey(item.Oid) };
+        // Every path the file ever had (a renamed file was stored under its name at the time), then the orphan key.
+        var repoPaths = await context.Paths.FindPathsAsync(item.Oid, cancellationToken);
+        var keys = repoPaths.Select(context.KeyFor).Append(context.OrphanKey(item.Oid)).ToList();
         foreach (var key in keys)
         {
             if (await FindVersionAsync(store, key, item.Oid, item.Size, cancellationToken) is { } found
@@ -139,7 +140,7 @@ public sealed class ObjectTransfer : ITransferHandler
             }
         }
 
-        var where = repoPath is null ? "its path is not in this repository's history" : $"looked at {store.Describe(keys[0])}";
+        var where = repoPaths.Count == 0 ? "its path is not in this repository's history" : $"looked at {string.Join(", ", keys.SkipLast(1).Select(store.Describe))}";
         var detail = failures.Count > 0 ? "; " + string.Join("; ", failures) : "";
         throw new TransferException(TransferErrorCode.NotFound,
             $"object {item.Oid} ({item.Size} bytes) is not in the bucket ({where}){detail}. "
@@ -208,7 +209,7 @@ public sealed class ObjectTransfer : ITransferHandler
 
     private async Task<IReadOnlyList<MappingEntry>> HintsAsync(RepositoryContext context, string oid, CancellationToken cancellationToken)
     {
-        _hints ??= await context.ReadMappingHintsAsync(cancellationToken);
+        _hints ??= await context.ReadMappingHintsAsync(problem => Log.Warn(_logger, problem), cancellationToken);
         return _hints.TryGetValue(oid, out var list) ? list : [];
     }
 
@@ -239,10 +240,11 @@ public sealed class ObjectTransfer : ITransferHandler
         return null;
     }
 
+    /// <summary>Records an upload (or an object found already stored while uploading) for the mapping file.</summary>
     private void Record(RepositoryContext context, MappingEntry entry)
     {
-        context.Cache.Put(context.Store.Id, entry);
-        _recorded.Add(entry);
+        context.Cache.Put(context.Store.Id, entry, uploaded: true);
+        _recorded = true;
     }
 
     /// <summary>git-lfs never retries an agent's error, so transient storage failures are retried here.</summary>
@@ -273,13 +275,14 @@ public sealed class ObjectTransfer : ITransferHandler
         var context = await _context;
         try
         {
-            if (_recorded.Count > 0 && context.MappingFilePath is { } mapping)
+            // Everything this clone uploaded, not just this process's share: a killed earlier push is completed too.
+            if (_recorded)
             {
-                var added = MappingFile.Merge(mapping, context.MappingLockPath, _recorded);
+                var added = await context.SyncMappingFileAsync(CancellationToken.None);
                 Log.Debug(_logger, $"mapping file: {added} new entries");
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TransferException)
         {
             Log.Warn(_logger, $"could not update {context.MappingFilePath}: {ex.Message}", ex);
         }

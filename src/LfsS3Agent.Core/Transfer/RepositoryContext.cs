@@ -56,26 +56,36 @@ public sealed class RepositoryContext : IDisposable
 
     public string OrphanKey(string oid) => KeyFor($"{OrphanFolder}/{oid[..2]}/{oid[2..4]}/{oid}");
 
-    /// <summary>Entries of the committed mapping (work tree file and HEAD's), unverified hints keyed by OID.</summary>
-    public async Task<Dictionary<string, List<MappingEntry>>> ReadMappingHintsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Entries of the committed mapping (work tree file and HEAD's), unverified hints keyed by OID.
+    /// Malformed lines are reported through <paramref name="problems"/> with their line numbers and skipped.
+    /// </summary>
+    public async Task<Dictionary<string, List<MappingEntry>>> ReadMappingHintsAsync(Action<string>? problems,
+        CancellationToken cancellationToken)
     {
-        var texts = new List<string>();
+        var texts = new List<(string Name, string Text)>();
         if (MappingFilePath is { } file && File.Exists(file))
         {
-            texts.Add(await File.ReadAllTextAsync(file, Encoding.UTF8, cancellationToken));
+            texts.Add((SettingNames.MappingFile, await File.ReadAllTextAsync(file, Encoding.UTF8, cancellationToken)));
         }
 
         var head = await Repository.Git.RunAsync(["cat-file", "blob", "HEAD:" + SettingNames.MappingFile], allowFailure: true,
             cancellationToken: cancellationToken);
         if (head.ExitCode == 0)
         {
-            texts.Add(head.Stdout);
+            texts.Add(("HEAD:" + SettingNames.MappingFile, head.Stdout));
         }
 
         var hints = new Dictionary<string, List<MappingEntry>>(StringComparer.Ordinal);
-        foreach (var text in texts)
+        foreach (var (name, text) in texts)
         {
-            foreach (var entry in MappingFile.Parse(text).Entries)
+            var (entries, bad) = MappingFile.Parse(text);
+            foreach (var problem in bad)
+            {
+                problems?.Invoke($"{name} line {problem.Line} skipped: {problem.Reason}");
+            }
+
+            foreach (var entry in entries)
             {
                 var list = hints.TryGetValue(entry.Oid, out var l) ? l : hints[entry.Oid] = [];
                 if (!list.Contains(entry))
@@ -86,6 +96,27 @@ public sealed class RepositoryContext : IDisposable
         }
 
         return hints;
+    }
+
+    /// <summary>
+    /// Adds every entry this clone uploaded to the work tree's mapping file and stages it, so the developer's
+    /// next commit carries it without an extra command. Returns how many lines were added.
+    /// </summary>
+    public async Task<int> SyncMappingFileAsync(CancellationToken cancellationToken)
+    {
+        if (MappingFilePath is not { } path)
+        {
+            return 0;
+        }
+
+        var added = MappingFile.Merge(path, MappingLockPath, Cache.Uploaded(Store.Id));
+        if (added > 0)
+        {
+            // Staged, not committed: git add only touches the index, under git's own index.lock.
+            await Repository.Git.RunAsync(["add", "--", SettingNames.MappingFile], allowFailure: true, cancellationToken: cancellationToken);
+        }
+
+        return added;
     }
 
     public void Dispose() => Cache.Dispose();

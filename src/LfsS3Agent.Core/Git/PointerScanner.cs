@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+
+namespace LfsS3Agent.Core.Git;
+
+/// <summary>An LFS pointer: the object's OID and size.</summary>
+public sealed record LfsPointer(string Oid, long Size)
+{
+    /// <summary>Pointer files are about 130 bytes; git-lfs never reads a pointer above 1024.</summary>
+    public const int MaxSize = 1024;
+
+    private static readonly byte[] OidPrefix = "\noid sha256:"u8.ToArray();
+    private static readonly byte[] SizePrefix = "\nsize "u8.ToArray();
+
+    public static LfsPointer? TryParse(ReadOnlySpan<byte> content)
+    {
+        if (!content.StartsWith("version "u8))
+        {
+            return null;
+        }
+
+        var at = content.IndexOf(OidPrefix);
+        var sizeAt = content.IndexOf(SizePrefix);
+        if (at < 0 || sizeAt < 0 || content.Length < at + OidPrefix.Length + 64)
+        {
+            return null;
+        }
+
+        var oid = Encoding.ASCII.GetString(content.Slice(at + OidPrefix.Length, 64));
+        var sizeText = content[(sizeAt + SizePrefix.Length)..];
+        var end = sizeText.IndexOf((byte)'\n');
+        var ok = long.TryParse(Encoding.ASCII.GetString(end < 0 ? sizeText : sizeText[..end]), NumberStyles.None, CultureInfo.InvariantCulture, out var size);
+        return ok && Protocol.TransferSession.IsOid(oid) ? new LfsPointer(oid, size) : null;
+    }
+}
+
+/// <summary>Reads git blobs in bulk and keeps the ones that are LFS pointers.</summary>
+public sealed class PointerScanner(GitRunner git)
+{
+    /// <summary>
+    /// For each (blob, path) candidate, in order, the pointer it holds. Only blobs small enough to be
+    /// pointers are read: one <c>cat-file --batch-check</c> for sizes, one <c>cat-file --batch</c> for contents.
+    /// </summary>
+    public async Task<List<(LfsPointer Pointer, string Path)>> ReadAsync(IReadOnlyList<(string Blob, string Path)> candidates,
+        CancellationToken cancellationToken)
+    {
+        var result = new List<(LfsPointer, string)>();
+        if (candidates.Count == 0)
+        {
+            return result;
+        }
+
+        var unique = candidates.Select(c => c.Blob).Distinct().ToList();
+        var check = await git.RunAsync(["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
+            string.Join('\n', unique) + "\n", cancellationToken: cancellationToken);
+        var small = new List<string>();
+        foreach (var line in check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length == 3 && parts[1] == "blob" && long.TryParse(parts[2], out var size) && size is > 40 and <= LfsPointer.MaxSize)
+            {
+                small.Add(parts[0]);
+            }
+        }
+
+        var pointers = await ReadBlobsAsync(small, cancellationToken);
+        foreach (var (blob, path) in candidates)
+        {
+            if (pointers.TryGetValue(blob, out var pointer))
+            {
+                result.Add((pointer, path));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Every pointer in the tree of one commit (a ref, HEAD, a commit id).</summary>
+    public async Task<List<(LfsPointer Pointer, string Path)>> ReadTreeAsync(string revision, CancellationToken cancellationToken)
+    {
+        var tree = await git.RunAsync(["ls-tree", "-r", "-z", "--full-tree", revision], cancellationToken: cancellationToken);
+        var candidates = new List<(string, string)>();
+        foreach (var record in tree.Stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // "<mode> blob <sha>\t<path>"
+            var tab = record.IndexOf('\t');
+            var meta = tab > 0 ? record[..tab].Split(' ') : [];
+            if (meta.Length == 3 && meta[1] == "blob" && meta[0] is "100644" or "100755")
+            {
+                candidates.Add((meta[2], record[(tab + 1)..]));
+            }
+        }
+
+        return await ReadAsync(candidates, cancellationToken);
+    }
+
+    private async Task<Dictionary<string, LfsPointer>> ReadBlobsAsync(List<string> blobs, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, LfsPointer>(StringComparer.Ordinal);
+        if (blobs.Count == 0)
+        {
+            return result;
+        }
+
+        using var process = git.Start(["cat-file", "--batch"], redirectStdin: true);
+        var writer = Task.Run(async () =>
+        {
+            await process.StandardInput.WriteAsync(string.Join('\n', blobs) + "\n");
+            process.StandardInput.Close();
+        }, cancellationToken);
+        var buffer = new MemoryStream();
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.StandardOutput.BaseStream.CopyToAsync(buffer, cancellationToken);
+        await writer;
+        await stderr;
+        await process.WaitForExitAsync(cancellationToken);
+
+        var data = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        var position = 0;
+        while (position < data.Length)
+        {
+            var headerEnd = data[position..].IndexOf((byte)'\n');
+            if (headerEnd < 0)
+            {
+                break;
+            }
+
+            var header = Encoding.ASCII.GetString(data.Slice(position, headerEnd)).Split(' ');
+            position += headerEnd + 1;
+            if (header.Length < 3 || !int.TryParse(header[2], out var length))
+            {
+                continue; // "<sha> missing"
+            }
+
+            if (LfsPointer.TryParse(data.Slice(position, length)) is { } pointer)
+            {
+                result[header[0]] = pointer;
+            }
+
+            position += length + 1;
+        }
+
+        return result;
+    }
+}

@@ -17,6 +17,10 @@ const string MainHelp = """
       uninstall   undo install
       init        set this repository up: bucket, prefix, region, endpoint (once per repository)
       doctor      check git, git-lfs, the wiring, credentials, bucket, permissions, clock; say how to fix
+      status      mapping entries pushed but not committed, and anything else out of sync
+      sync        add this clone's uploads to the mapping file (completes an interrupted push)
+      verify      check that every LFS object of HEAD (or given revisions, or --all) is stored
+      rebuild     reconstruct the mapping from the bucket's versions and their metadata
       agent       the transfer agent that git-lfs runs (not for direct use)
       version     print the version
 
@@ -47,6 +51,7 @@ builder.Services.AddSingleton<AgentCommand>();
 builder.Services.AddSingleton<InstallCommand>();
 builder.Services.AddSingleton<InitCommand>();
 builder.Services.AddSingleton<DoctorCommand>();
+builder.Services.AddSingleton<MappingCommands>();
 using var host = builder.Build();
 
 using var cancel = new CancellationTokenSource();
@@ -78,6 +83,19 @@ try
                 o => host.Services.GetRequiredService<InitCommand>().RunAsync(o, cancel.Token), "bucket", "store", "prefix", "region", "endpoint");
         case "doctor":
             return await Run(rest, DoctorCommand.Help, [], _ => host.Services.GetRequiredService<DoctorCommand>().RunAsync(cancel.Token));
+        case "status":
+            return await Run(rest, MappingCommands.StatusHelp, [], _ => host.Services.GetRequiredService<MappingCommands>().StatusAsync(cancel.Token));
+        case "sync":
+            return await Run(rest, MappingCommands.SyncHelp, [], _ => host.Services.GetRequiredService<MappingCommands>().SyncAsync(cancel.Token));
+        case "rebuild":
+            return await Run(rest, MappingCommands.RebuildHelp, ["write"], o => host.Services.GetRequiredService<MappingCommands>().RebuildAsync(o, cancel.Token));
+        case "verify":
+        {
+            var revisions = rest.Where(a => !a.StartsWith('-')).ToList();
+            return await Run([.. rest.Where(a => a.StartsWith('-'))], MappingCommands.VerifyHelp, ["all", "content"],
+                o => host.Services.GetRequiredService<MappingCommands>().VerifyAsync(o, revisions, cancel.Token));
+        }
+
         case "version" or "--version":
             Console.WriteLine($"git-lfs-s3 {typeof(AgentCommand).Assembly.GetName().Version?.ToString(3)}");
             return 0;

@@ -61,9 +61,10 @@ public sealed class ObjectTransfer : ITransferHandler
             return;
         }
 
+        var finder = new VersionFinder(store);
         foreach (var hint in await HintsAsync(context, item.Oid, cancellationToken))
         {
-            if (hint.Size == item.Size && await IsStoredAsync(store, hint, cancellationToken))
+            if (hint.Size == item.Size && await finder.CheckAsync(hint, cancellationToken) is null)
             {
                 Log.Debug(_logger, $"{item.Oid} already stored as {store.Describe(hint.Key)} version {hint.VersionId} (mapping file)");
                 Record(context, hint);
@@ -78,7 +79,7 @@ public sealed class ObjectTransfer : ITransferHandler
             Log.Warn(_logger, $"no path in git history for {item.Oid}; storing it as {store.Describe(key)}");
         }
 
-        if (await FindVersionAsync(store, key, item.Oid, item.Size, cancellationToken) is { } existing)
+        if (await finder.FindAsync(key, item.Oid, item.Size, cancellationToken) is { } existing)
         {
             Log.Debug(_logger, $"{item.Oid} already stored as {store.Describe(key)} version {existing.VersionId}");
             Record(context, existing);
@@ -131,9 +132,10 @@ public sealed class ObjectTransfer : ITransferHandler
         // Every path the file ever had (a renamed file was stored under its name at the time), then the orphan key.
         var repoPaths = await context.Paths.FindPathsAsync(item.Oid, cancellationToken);
         var keys = repoPaths.Select(context.KeyFor).Append(context.OrphanKey(item.Oid)).ToList();
+        var finder = new VersionFinder(store);
         foreach (var key in keys)
         {
-            if (await FindVersionAsync(store, key, item.Oid, item.Size, cancellationToken) is { } found
+            if (await finder.FindAsync(key, item.Oid, item.Size, cancellationToken) is { } found
                 && await TryDownloadAsync(context, item, found, tried, failures, progress, cancellationToken) is { } path)
             {
                 return path;
@@ -211,33 +213,6 @@ public sealed class ObjectTransfer : ITransferHandler
     {
         _hints ??= await context.ReadMappingHintsAsync(problem => Log.Warn(_logger, problem), cancellationToken);
         return _hints.TryGetValue(oid, out var list) ? list : [];
-    }
-
-    private static async Task<bool> IsStoredAsync(IObjectStore store, MappingEntry entry, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await store.GetOidAsync(entry.Key, entry.VersionId, cancellationToken) == entry.Oid;
-        }
-        catch (StoreException ex) when (ex.Code == TransferErrorCode.NotFound)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Finds the version of a key that holds the OID: list that key's versions, narrow by size, confirm by metadata.</summary>
-    private static async Task<MappingEntry?> FindVersionAsync(IObjectStore store, string key, string oid, long size,
-        CancellationToken cancellationToken)
-    {
-        foreach (var version in await store.ListVersionsAsync(key, cancellationToken))
-        {
-            if (version.Size == size && await IsStoredAsync(store, new MappingEntry(oid, size, version.VersionId, key), cancellationToken))
-            {
-                return new MappingEntry(oid, size, version.VersionId, key);
-            }
-        }
-
-        return null;
     }
 
     /// <summary>Records an upload (or an object found already stored while uploading) for the mapping file.</summary>

@@ -93,6 +93,27 @@ internal sealed class Sandbox : IDisposable
 
     public RunResult Run(string program, string cwd, string[] args, string? stdin = null, IDictionary<string, string?>? extraEnv = null)
     {
+        using var process = Start(program, cwd, args, extraEnv);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+        }
+
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in 10 minutes");
+        }
+
+        return new RunResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts a program with this sandbox's environment and every stream redirected.</summary>
+    public Process Start(string program, string cwd, string[] args, IDictionary<string, string?>? extraEnv = null)
+    {
         var info = new ProcessStartInfo(program)
         {
             WorkingDirectory = cwd,
@@ -124,22 +145,39 @@ internal sealed class Sandbox : IDisposable
             info.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null)
+        return Process.Start(info)!;
+    }
+
+    /// <summary>The installed agent binary of a sandbox made with the install script (unique to this sandbox).</summary>
+    public string InstalledBinary => Path.Combine(Root, "prefix", "lib", "git-lfs-s3", "git-lfs-s3");
+
+    /// <summary>SIGKILLs every running process of this sandbox's own agent binary; returns how many.</summary>
+    public int KillAgents()
+    {
+        var killed = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            process.StandardInput.Write(stdin);
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (cmdline.StartsWith(InstalledBinary + "\0agent", StringComparison.Ordinal))
+                {
+                    Process.GetProcessById(pid).Kill();
+                    killed++;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                // the process ended meanwhile
+            }
         }
 
-        process.StandardInput.Close();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in 10 minutes");
-        }
-
-        return new RunResult(process.ExitCode, stdout.Result, stderr.Result);
+        return killed;
     }
 
     public void Dispose()

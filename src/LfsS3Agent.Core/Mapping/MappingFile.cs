@@ -80,6 +80,7 @@ public static class MappingFile
     public static int Merge(string path, string lockPath, IReadOnlyCollection<MappingEntry> additions)
     {
         using var fileLock = FileLock.Acquire(lockPath, TimeSpan.FromSeconds(60));
+        RemoveStaleTemporaries(path);
         var existing = File.Exists(path) ? Parse(File.ReadAllText(path, Encoding.UTF8)).Entries : [];
         var set = new HashSet<MappingEntry>(existing);
         var added = additions.Count(set.Add);
@@ -93,6 +94,21 @@ public static class MappingFile
         File.WriteAllText(temp, Format(set), new UTF8Encoding(false));
         File.Move(temp, path, overwrite: true);
         return added;
+    }
+
+    /// <summary>Only the lock holder writes a temporary file, so any found under the lock is from a killed process.</summary>
+    private static void RemoveStaleTemporaries(string path)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (var stale in Directory.EnumerateFiles(dir, Path.GetFileName(path) + ".*.tmp"))
+        {
+            File.Delete(stale);
+        }
     }
 
     internal static string Escape(string key)

@@ -85,6 +85,8 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         }
 
         await File.WriteAllTextAsync(Path.Combine(dir, ".gitattributes"), Attributes, new UTF8Encoding(false), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(dir, ".gitignore"), "# a push that was killed mid-write may leave one; the next push removes it\n*.tmp\n",
+            new UTF8Encoding(false), cancellationToken);
         var mapping = Path.Combine(workTree, SettingNames.MappingFile);
         if (!File.Exists(mapping))
         {

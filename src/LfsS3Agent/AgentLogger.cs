@@ -12,7 +12,7 @@ public sealed class AgentLoggerProvider : ILoggerProvider
 {
     private readonly Lock _gate = new();
     private readonly TextWriter _stderr;
-    private StreamWriter? _file;
+    private string? _file;
 
     public AgentLoggerProvider(TextWriter stderr, LogLevel level, string? file)
     {
@@ -52,11 +52,6 @@ public sealed class AgentLoggerProvider : ILoggerProvider
 
     public void Dispose()
     {
-        lock (_gate)
-        {
-            _file?.Dispose();
-            _file = null;
-        }
     }
 
     private void OpenFile(string? path)
@@ -68,8 +63,8 @@ public sealed class AgentLoggerProvider : ILoggerProvider
 
         try
         {
-            var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            _file = new StreamWriter(stream, new UTF8Encoding(false)) { AutoFlush = true };
+            File.AppendAllText(path, "");
+            _file = path;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -89,8 +84,34 @@ public sealed class AgentLoggerProvider : ILoggerProvider
         {
             _stderr.WriteLine(text);
             _stderr.Flush();
-            _file?.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {text}");
+            if (_file is not null)
+            {
+                AppendLine(_file, Encoding.UTF8.GetBytes($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {text}\n"));
+            }
         }
+    }
+
+    /// <summary>
+    /// Eight agent processes share one log file and .NET has no O_APPEND: each line is written in one go while
+    /// the file is held exclusively (an flock on Unix), so lines never interleave or overwrite each other.
+    /// </summary>
+    private static void AppendLine(string path, byte[] line)
+    {
+        for (var attempt = 0; attempt < 2000; attempt++)
+        {
+            try
+            {
+                using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, 1);
+                file.Write(line);
+                return;
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(1);
+            }
+        }
+
+        // a log line is not worth hanging a transfer for
     }
 
     private static string Short(LogLevel level) => level switch

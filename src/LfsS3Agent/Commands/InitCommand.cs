@@ -31,9 +31,11 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 
     /// <summary>
     /// Set as lfs.url in .lfsconfig so git-lfs (before 3.5) does not first try `ssh ... git-lfs-transfer` on SSH
-    /// remotes. Never contacted: transfers go through the agent and lock checks are off.
+    /// remotes. Never contacted where git-lfs-s3 is installed (transfers go through the agent, lock checks are
+    /// off); where it is not, git-lfs fails on this name, which says what to do, instead of sending the files
+    /// to the git host's own LFS storage.
     /// </summary>
-    public const string PlaceholderLfsUrl = "https://git-lfs-s3.invalid/";
+    public const string PlaceholderLfsUrl = "https://run-git-lfs-s3-install.invalid/";
 
     private const string Attributes = """
         # git-lfs-s3's own files: never LFS pointers; the mapping merges as the union of both sides' lines

@@ -176,8 +176,9 @@ def bench_workload(e, name, files, runs):
         e.git(["-c", f"lfs.url={plain_url}", "push", "-q", plain_url, "main"], cwd=work, env=e.plain)
         plain_clone = os.path.join(e.root, f"{name}-{r}-plain-clone")
         res["floor"].append(timed(["git", "clone", "-q", "-c", f"lfs.url={plain_url}", plain_url, plain_clone], env=e.plain))
-        if not os.path.exists(os.path.join(plain_clone, files[0][0])):
-            raise RuntimeError("the floor clone did not check out the files")
+        first = os.path.join(plain_clone, files[0][0])
+        if not os.path.exists(first) or os.path.getsize(first) != files[0][1]:
+            raise RuntimeError("the floor clone did not check out the files' contents")
         for d in (plain_clone, plain_origin, work, origin):
             shutil.rmtree(d)
     shutil.rmtree(data)

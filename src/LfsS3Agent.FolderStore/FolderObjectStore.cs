@@ -85,6 +85,33 @@ public sealed class FolderObjectStore(string root) : IObjectStore
             files.Select((f, i) => new StoredVersion(key, f.Name, f.Length, i == 0)).ToList());
     }
 
+    public async Task<IReadOnlyList<StoredVersion>?> ListFolderVersionsAsync(string folder, CancellationToken cancellationToken)
+    {
+        var dir = folder.Length == 0 ? Path.Combine(Root, VersionsFolder) : VersionDir(folder.TrimEnd('/'));
+        var result = new List<StoredVersion>();
+        if (!Directory.Exists(dir))
+        {
+            return result;
+        }
+
+        // Each key is a folder of versions; a folder that holds versions directly is a key, not a parent.
+        foreach (var keyDir in Directory.EnumerateDirectories(dir))
+        {
+            var key = folder + Path.GetFileName(keyDir);
+            if (Directory.EnumerateFiles(keyDir).Any())
+            {
+                result.AddRange(await ListVersionsAsync(key, cancellationToken));
+            }
+
+            if (result.Count > 1000)
+            {
+                return null;
+            }
+        }
+
+        return result;
+    }
+
     public async Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken)
     {
         var version = VersionPath(key, versionId);

@@ -185,6 +185,21 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
         }
     }
 
+    public async Task<IReadOnlyList<StoredVersion>?> ListFolderVersionsAsync(string folder, CancellationToken cancellationToken)
+    {
+        var request = new ListVersionsRequest { BucketName = plannedTarget.Bucket, Prefix = folder, Delimiter = "/", MaxKeys = 1000 };
+        var response = await Call(folder, c => c.ListVersionsAsync(request, cancellationToken));
+        if (response.IsTruncated == true)
+        {
+            return null;
+        }
+
+        return (response.Versions ?? [])
+            .Where(v => v.IsDeleteMarker != true && v.Key.StartsWith(folder, StringComparison.Ordinal) && v.Key.IndexOf('/', folder.Length) < 0)
+            .Select(v => new StoredVersion(v.Key, v.VersionId, v.Size ?? 0, v.IsLatest == true))
+            .ToList();
+    }
+
     public async Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken)
     {
         var request = new GetObjectMetadataRequest { BucketName = plannedTarget.Bucket, Key = key, VersionId = versionId };

@@ -61,6 +61,25 @@ public abstract class ObjectStoreContract
     }
 
     [Fact]
+    public async Task ListFolderVersions_DirectChildrenOnly_WithEveryVersion()
+    {
+        var store = await CreateStoreAsync();
+        var (file, data, oid) = RandomFile(10, 8);
+        var v1 = await store.UploadAsync("f/a.bin", file, data.Length, oid, new RecordingProgress(), default);
+        var v2 = await store.UploadAsync("f/a.bin", file, data.Length, oid, new RecordingProgress(), default);
+        var v3 = await store.UploadAsync("f/b c.bin", file, data.Length, oid, new RecordingProgress(), default);
+        await store.UploadAsync("f/sub/deeper.bin", file, data.Length, oid, new RecordingProgress(), default);
+        await store.UploadAsync("top.bin", file, data.Length, oid, new RecordingProgress(), default);
+
+        var listed = await store.ListFolderVersionsAsync("f/", default);
+
+        Assert.NotNull(listed);
+        Assert.Equal(new[] { ("f/a.bin", v1), ("f/a.bin", v2), ("f/b c.bin", v3) }.Order(), listed.Select(v => (v.Key, v.VersionId)).Order());
+        Assert.Equal(["top.bin"], (await store.ListFolderVersionsAsync("", default))!.Select(v => v.Key));
+        Assert.Empty((await store.ListFolderVersionsAsync("nothing/", default))!);
+    }
+
+    [Fact]
     public async Task MissingVersion_ReadOrMetadata_IsNotFound()
     {
         var store = await CreateStoreAsync();

@@ -35,6 +35,12 @@ public interface IObjectStore
     /// <summary>The versions of exactly this key (not of keys it prefixes), newest first.</summary>
     Task<IReadOnlyList<StoredVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The versions of the keys directly inside one folder (<paramref name="folder"/> is "" or ends in "/"),
+    /// from a single listing request; null when the folder holds more than one listing page.
+    /// </summary>
+    Task<IReadOnlyList<StoredVersion>?> ListFolderVersionsAsync(string folder, CancellationToken cancellationToken);
+
     /// <summary>The OID recorded in that version's metadata, or null when it has none; throws NotFound when the version is gone.</summary>
     Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken);
 

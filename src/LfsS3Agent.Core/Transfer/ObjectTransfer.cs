@@ -19,6 +19,7 @@ public sealed class ObjectTransfer : ITransferHandler
     private Dictionary<string, List<MappingEntry>>? _hints;
     private bool _recorded;
     private Task? _versioningChecked;
+    private VersionFinder? _uploadFinder;
 
     public ObjectTransfer(Func<CancellationToken, Task<RepositoryContext>> open, ILogger logger)
     {
@@ -61,7 +62,8 @@ public sealed class ObjectTransfer : ITransferHandler
             return;
         }
 
-        var finder = new VersionFinder(store);
+        // One finder for the process: folder listings answer "already stored?" for many files at once.
+        var finder = _uploadFinder ??= new VersionFinder(store, folderListings: true);
         foreach (var hint in await HintsAsync(context, item.Oid, cancellationToken))
         {
             if (hint.Size == item.Size && await finder.CheckAsync(hint, cancellationToken) is null)

@@ -7,9 +7,13 @@ namespace LfsS3Agent.Core.Transfer;
 /// <summary>
 /// Finds and checks stored versions without listing the bucket: one key's versions at a time, narrowed by
 /// size, confirmed by the OID in the version's metadata. Answers are memoised for the life of the finder.
+/// With <paramref name="folderListings"/>, one listing of a key's folder answers for all its keys (a push of
+/// many files in few folders then costs a request per folder, not per file), falling back to the key's own
+/// listing when the folder is larger than one page.
 /// </summary>
-public sealed class VersionFinder(IObjectStore store)
+public sealed class VersionFinder(IObjectStore store, bool folderListings = false)
 {
+    private readonly ConcurrentDictionary<string, Task<IReadOnlyList<StoredVersion>?>> _folders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<IReadOnlyList<StoredVersion>>> _versions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string, string), Task<string?>> _oids = new();
 
@@ -46,7 +50,19 @@ public sealed class VersionFinder(IObjectStore store)
     }
 
     private Task<IReadOnlyList<StoredVersion>> VersionsAsync(string key, CancellationToken cancellationToken) =>
-        _versions.GetOrAdd(key, k => store.ListVersionsAsync(k, cancellationToken));
+        _versions.GetOrAdd(key, async k =>
+        {
+            if (folderListings)
+            {
+                var folder = k[..(k.LastIndexOf('/') + 1)];
+                if (await _folders.GetOrAdd(folder, f => store.ListFolderVersionsAsync(f, cancellationToken)) is { } listed)
+                {
+                    return listed.Where(v => v.Key == k).ToList();
+                }
+            }
+
+            return await store.ListVersionsAsync(k, cancellationToken);
+        });
 
     private Task<string?> OidAsync(string key, string versionId, CancellationToken cancellationToken) =>
         _oids.GetOrAdd((key, versionId), async k =>

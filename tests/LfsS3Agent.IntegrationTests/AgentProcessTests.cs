@@ -12,8 +12,7 @@ public sealed class AgentProcessTests
         using var box = new Sandbox();
         var work = box.CreateRepository(bucket);
         var data = Sandbox.WriteRandom(work, "a.bin", 3_000_000, 60);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "a").AssertOk();
+        box.CommitAll(work, "a");
         var oid = Sandbox.Sha256(data);
         var objectPath = Path.Combine(work, ".git", "lfs", "objects", oid[..2], oid[2..4], oid);
         var missing = new string('e', 64);

@@ -16,8 +16,7 @@ public sealed class ConcurrencyAndPullTests
             oids.Add(Sandbox.Sha256(Sandbox.WriteRandom(work, $"dir{i % 6}/file {i}.bin", 2_000 + i, 100 + i)));
         }
 
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "many").AssertOk();
+        box.CommitAll(work, "many");
 
         box.Git(work, "push", "-q", "origin", "main").AssertOk();
 
@@ -36,9 +35,7 @@ public sealed class ConcurrencyAndPullTests
         using var box = new Sandbox();
         var work = box.CreateRepository(bucket);
         Sandbox.WriteRandom(work, "shared.bin", 30_000, 90);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "v1").AssertOk();
-        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        box.CommitAndPush(work, "v1");
         var clone = Path.Combine(box.Root, "clone");
         box.Git(box.Root, "clone", "-q", box.Origin, clone).AssertOk();
         var v2 = Sandbox.WriteRandom(work, "shared.bin", 31_000, 91);

@@ -60,8 +60,7 @@ public sealed class CrashAndStressTests
                 Sandbox.WriteRandom(work, $"t{trials}/f{i}.bin", 50_000 + random.Next(200_000), (trials * 100) + i);
             }
 
-            box.Git(work, "add", "-A").AssertOk();
-            box.Git(work, "commit", "-q", "-m", $"trial {trials}").AssertOk();
+            box.CommitAll(work, $"trial {trials}");
             using var push = box.Start("git", work, ["push", "-q", "origin", "main"]);
             push.StandardInput.Close();
             var output = push.StandardError.ReadToEndAsync();

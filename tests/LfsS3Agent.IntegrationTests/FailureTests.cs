@@ -27,8 +27,7 @@ public sealed class FailureTests
         using var box = new Sandbox();
         var work = box.CreateRepository(bucket, initExtra: "--no-check");
         Sandbox.WriteRandom(work, "a.bin", 1000, 50);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "a").AssertOk();
+        box.CommitAll(work, "a");
 
         var result = box.Git(work, "push", "origin", "main");
 
@@ -45,8 +44,7 @@ public sealed class FailureTests
         using var box = new Sandbox();
         var work = box.CreateRepository(bucket);
         Sandbox.WriteRandom(work, "a.bin", 1000, 51);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "a").AssertOk();
+        box.CommitAll(work, "a");
         box.Env["AWS_SECRET_ACCESS_KEY"] = "wrong-secret-key-000000000000000000000000";
 
         var result = box.Git(work, "push", "origin", "main");
@@ -78,9 +76,7 @@ public sealed class FailureTests
         using var box = new Sandbox();
         var work = box.CreateRepository(bucket);
         Sandbox.WriteRandom(work, "a.bin", 1000, 52);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "a").AssertOk();
-        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        box.CommitAndPush(work, "a");
         box.Env["AWS_ACCESS_KEY_ID"] = null;
         box.Env["AWS_SECRET_ACCESS_KEY"] = null;
 

@@ -11,9 +11,7 @@ public sealed class FolderStoreEndToEndTests
         Directory.CreateDirectory(store);
         var work = box.CreateRepositoryWith("*.pdf", "--store", new Uri(store).AbsoluteUri, "--prefix", "my-repo");
         var v1 = Sandbox.WriteRandom(work, "documents/lease.pdf", 90_000, 1);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "v1").AssertOk();
-        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        box.CommitAndPush(work, "v1");
         var v2 = Sandbox.WriteRandom(work, "documents/lease.pdf", 95_000, 2);
         box.Git(work, "commit", "-q", "-am", "v2").AssertOk();
 

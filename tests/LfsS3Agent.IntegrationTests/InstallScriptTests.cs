@@ -12,8 +12,7 @@ public sealed class InstallScriptTests
             box.Git(box.Root, "config", "--global", "lfs.customtransfer.lfs-s3.path").AssertOk().Stdout);
         var work = box.CreateRepository(bucket);
         var data = Sandbox.WriteRandom(work, "art/logo.bin", 40_000, 70);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "logo").AssertOk();
+        box.CommitAll(work, "logo");
 
         box.Git(work, "push", "-q", "origin", "main").AssertOk();
         var clone = Path.Combine(box.Root, "clone");

@@ -17,8 +17,7 @@ public sealed class PushCloneCheckoutTests
         var work = box.CreateRepository(bucket);
         var lease = Sandbox.WriteRandom(work, Lease, 300_000, 1);
         var odd = Sandbox.WriteRandom(work, Odd, 5_000, 2);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "files").AssertOk();
+        box.CommitAll(work, "files");
 
         box.Git(work, "push", "-q", "origin", "main").AssertOk();
 
@@ -40,9 +39,7 @@ public sealed class PushCloneCheckoutTests
         var work = box.CreateRepository(bucket);
         var v1 = Sandbox.WriteRandom(work, Lease, 250_000, 10);
         var odd = Sandbox.WriteRandom(work, Odd, 7_000, 11);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "v1").AssertOk();
-        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        box.CommitAndPush(work, "v1");
         var v2 = Sandbox.WriteRandom(work, Lease, 180_000, 12);
         box.Git(work, "commit", "-q", "-am", "v2").AssertOk();
 
@@ -70,9 +67,7 @@ public sealed class PushCloneCheckoutTests
         var work = box.CreateRepository(bucket);
         Sandbox.WriteRandom(work, "a.bin", 10_000, 20);
         Sandbox.WriteRandom(work, "b/c.bin", 20_000, 21);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "files").AssertOk();
-        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        box.CommitAndPush(work, "files");
         var before = await TestEnvironment.VersionsAsync(bucket);
 
         box.Git(work, "lfs", "push", "--all", "origin").AssertOk();
@@ -92,8 +87,7 @@ public sealed class PushCloneCheckoutTests
         var big = Sandbox.WriteRandom(work, "media/big film.bin", 300 << 20, 30);
         var oid = Sandbox.Sha256(big);
         big = [];
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "big").AssertOk();
+        box.CommitAll(work, "big");
 
         box.Git(work, "push", "-q", "origin", "main").AssertOk();
 
@@ -113,9 +107,7 @@ public sealed class PushCloneCheckoutTests
         using var box = new Sandbox();
         var work = box.CreateRepository(bucket);
         var v1 = Sandbox.WriteRandom(work, "x.bin", 50_000, 40);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "v1").AssertOk();
-        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        box.CommitAndPush(work, "v1");
         var v2 = Sandbox.WriteRandom(work, "x.bin", 50_000, 41);
         box.Git(work, "commit", "-q", "-am", "v2").AssertOk();
         box.Git(work, "push", "-q", "origin", "main").AssertOk();

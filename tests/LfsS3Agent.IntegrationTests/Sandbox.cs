@@ -69,9 +69,22 @@ internal sealed class Sandbox : IDisposable
         Git(Root, "clone", "-q", Origin, work).AssertOk();
         Agent(work, ["init", .. initArgs]).AssertOk();
         Git(work, ["lfs", "track", .. track.Split(' ')]).AssertOk();
-        Git(work, "add", ".").AssertOk();
-        Git(work, "commit", "-q", "-m", "Set up git-lfs-s3").AssertOk();
+        CommitAll(work, "Set up git-lfs-s3");
         return work;
+    }
+
+    /// <summary>Stages everything in <paramref name="repo"/> and commits it.</summary>
+    public void CommitAll(string repo, string message)
+    {
+        Git(repo, "add", "-A").AssertOk();
+        Git(repo, "commit", "-q", "-m", message).AssertOk();
+    }
+
+    /// <summary>Stages everything, commits and pushes main to origin.</summary>
+    public void CommitAndPush(string repo, string message)
+    {
+        CommitAll(repo, message);
+        Git(repo, "push", "-q", "origin", "main").AssertOk();
     }
 
     public static byte[] WriteRandom(string repo, string path, int size, int seed)

@@ -10,9 +10,7 @@ public sealed class SshRemoteTests
         using var box = new Sandbox();
         var work = box.CreateRepository(bucket);
         var data = Sandbox.WriteRandom(work, "a.bin", 20_000, 5);
-        box.Git(work, "add", ".").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "a").AssertOk();
-        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        box.CommitAndPush(work, "a");
         var clone = Path.Combine(box.Root, "clone");
         box.Run("git", box.Root, ["clone", "-q", box.Origin, clone], extraEnv: new Dictionary<string, string?> { ["GIT_LFS_SKIP_SMUDGE"] = "1" }).AssertOk();
         var marker = Path.Combine(box.Root, "ssh-was-run");

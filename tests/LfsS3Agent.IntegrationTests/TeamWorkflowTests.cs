@@ -44,8 +44,7 @@ public sealed class TeamWorkflowTests
         var bobOids = Enumerable.Range(0, 5).Select(i => Sandbox.Sha256(Sandbox.WriteRandom(bob, $"bob/{i}.bin", 4000 + i, 20 + i))).ToList();
         foreach (var clone in new[] { alice, bob })
         {
-            box.Git(clone, "add", ".").AssertOk();
-            box.Git(clone, "commit", "-q", "-m", "work of " + Path.GetFileName(clone)).AssertOk();
+            box.CommitAll(clone, "work of " + Path.GetFileName(clone));
         }
 
         // Both upload at the same time; one of the two ref updates loses the race.
@@ -82,8 +81,7 @@ public sealed class TeamWorkflowTests
         {
             box.Git(box.Root, "clone", "-q", box.Origin, clones[i]).AssertOk();
             oids.Add(Sandbox.Sha256(Sandbox.WriteRandom(clones[i], "shared.bin", 6000, 30 + i)));
-            box.Git(clones[i], "add", ".").AssertOk();
-            box.Git(clones[i], "commit", "-q", "-m", "shared " + i).AssertOk();
+            box.CommitAll(clones[i], "shared " + i);
         }
 
         await Task.WhenAll(clones.Select(c => Task.Run(() => box.Git(c, "push", "-q", "origin", "main"))));
@@ -118,9 +116,7 @@ public sealed class TeamWorkflowTests
                 File.Delete(Path.Combine(work, "old name.bin"));
             }
 
-            box.Git(work, "add", "-A").AssertOk();
-            box.Git(work, "commit", "-q", "-m", $"v{i}").AssertOk();
-            box.Git(work, "push", "-q", "origin", "main").AssertOk();
+            box.CommitAndPush(work, $"v{i}");
             history.Add((box.Git(work, "rev-parse", "HEAD").Stdout.Trim(), a, b));
         }
 
@@ -155,9 +151,7 @@ public sealed class TeamWorkflowTests
         {
             Sandbox.WriteRandom(work, "x.bin", 1000 + i, 60 + i);
             Sandbox.WriteRandom(work, $"dir/{i}.pdf", 2000 + i, 70 + i);
-            box.Git(work, "add", "-A").AssertOk();
-            box.Git(work, "commit", "-q", "-m", $"v{i}").AssertOk();
-            box.Git(work, "push", "-q", "origin", "main").AssertOk();
+            box.CommitAndPush(work, $"v{i}");
         }
 
         var written = MappingFile.Parse(File.ReadAllText(Path.Combine(work, ".lfs-s3", "mapping.tsv"))).Entries;
@@ -182,9 +176,7 @@ public sealed class TeamWorkflowTests
         var work = box.CreateRepository(bucket);
         Sandbox.WriteRandom(work, "keep.bin", 3000, 80);
         var lost = Sandbox.WriteRandom(work, "lost.bin", 3001, 81);
-        box.Git(work, "add", "-A").AssertOk();
-        box.Git(work, "commit", "-q", "-m", "two").AssertOk();
-        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        box.CommitAndPush(work, "two");
         Assert.Contains("verified 2 LFS objects (content hashed): all stored", box.Agent(work, "verify", "--all", "--content").AssertOk().Stdout);
         var version = (await TestEnvironment.VersionsAsync(bucket)).Single(v => v.Key == "my-repo/lost.bin").VersionId;
 

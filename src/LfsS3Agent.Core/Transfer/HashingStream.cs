@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace LfsS3Agent.Core.Transfer;
 
 /// <summary>A write-only stream that hashes (SHA-256) and counts what passes into the inner stream, reporting progress.</summary>
-internal sealed class HashingStream(Stream inner, IProgressReporter progress) : Stream
+public sealed class HashingStream(Stream inner, IProgressReporter progress) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 

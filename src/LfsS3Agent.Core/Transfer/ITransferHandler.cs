@@ -9,6 +9,16 @@ public interface IProgressReporter
     void Report(long bytesSoFar);
 }
 
+/// <summary>Progress that nobody watches (command-line verbs).</summary>
+public sealed class NoProgress : IProgressReporter
+{
+    public static readonly NoProgress Instance = new();
+
+    public void Report(long bytesSoFar)
+    {
+    }
+}
+
 /// <summary>Does the work behind upload and download requests; returns values, never writes to stdout.</summary>
 public interface ITransferHandler : IAsyncDisposable
 {

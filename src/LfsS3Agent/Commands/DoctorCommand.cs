@@ -287,13 +287,4 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     /// <summary>user@host:path, the scp-like form git treats as SSH (not a Windows drive letter).</summary>
     [GeneratedRegex(@"^[^/:@]+@[^/:]+:|^[A-Za-z0-9.-]{2,}:(?!//)")]
     private static partial Regex ScpLike();
-
-    private sealed class NoProgress : IProgressReporter
-    {
-        public static readonly NoProgress Instance = new();
-
-        public void Report(long bytesSoFar)
-        {
-        }
-    }
 }

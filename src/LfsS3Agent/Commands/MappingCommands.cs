@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Mapping;
@@ -233,12 +232,12 @@ public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnv
 
         if (content)
         {
-            using var hash = new HashDestination();
+            using var hash = new HashingStream(Stream.Null, NoProgress.Instance);
             await store.DownloadAsync(good.Key, good.VersionId, hash, NoProgress.Instance, cancellationToken);
-            var digest = hash.Digest();
-            if (digest != oid || hash.Length != size)
+            var digest = hash.HexDigest();
+            if (digest != oid || hash.BytesWritten != size)
             {
-                return $"{store.Describe(good.Key)} version {good.VersionId} hashes to {digest} ({hash.Length} bytes)";
+                return $"{store.Describe(good.Key)} version {good.VersionId} hashes to {digest} ({hash.BytesWritten} bytes)";
             }
         }
 
@@ -255,67 +254,5 @@ public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnv
     {
         var result = await git.RunAsync(["cat-file", "blob", spec], allowFailure: true, cancellationToken: cancellationToken);
         return result.ExitCode == 0 ? result.Stdout : null;
-    }
-
-    /// <summary>Hashes what is written to it and keeps nothing.</summary>
-    private sealed class HashDestination : Stream
-    {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        private long _length;
-
-        public string Digest() => Convert.ToHexStringLower(_hash.GetHashAndReset());
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            _hash.AppendData(buffer);
-            _length += buffer.Length;
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Write(buffer.Span);
-            return ValueTask.CompletedTask;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => _length;
-
-        public override long Position { get => _length; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _hash.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
-
-    private sealed class NoProgress : IProgressReporter
-    {
-        public static readonly NoProgress Instance = new();
-
-        public void Report(long bytesSoFar)
-        {
-        }
     }
 }

@@ -125,97 +125,17 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
         }
     }
 
-    /// <summary>Ranged GETs of this size; a larger object is fetched in parts, several at once.</summary>
-    internal const long DownloadPartSize = 8L << 20;
-
-    /// <summary>
-    /// Streams one version into <paramref name="destination"/> in order. The first range comes with the
-    /// object's size; the rest of a large object is fetched as parallel ranges, at most a small window of parts
-    /// ahead of what has been written, so memory stays bounded whatever the size.
-    /// </summary>
     public async Task DownloadAsync(string key, string versionId, Stream destination, IProgressReporter progress, CancellationToken cancellationToken)
     {
-        long total;
-        using (var first = await Call(key, c => c.GetObjectAsync(Ranged(key, versionId, 0), cancellationToken)))
-        {
-            total = ParseTotal(first.ContentRange) ?? first.ContentLength;
-            await CopyAsync(first.ResponseStream, destination, key, cancellationToken);
-        }
-
-        var parts = (int)((total + DownloadPartSize - 1) / DownloadPartSize);
-        if (parts <= 1)
-        {
-            return;
-        }
-
-        var window = settings.ParallelParts * 2;
-        var pending = new Dictionary<int, Task<byte[]>>();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        try
-        {
-            var next = 1;
-            for (var write = 1; write < parts; write++)
-            {
-                while (next < parts && next < write + window)
-                {
-                    var index = next++;
-                    pending[index] = FetchPartAsync(key, versionId, index, total, stop.Token);
-                }
-
-                var bytes = await pending[write];
-                pending.Remove(write);
-                await destination.WriteAsync(bytes, cancellationToken);
-            }
-        }
-        finally
-        {
-            // On failure, stop the parts still in flight and let them finish before the caller retries.
-            await stop.CancelAsync();
-            await Task.WhenAll(pending.Values.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
-        }
-    }
-
-    private GetObjectRequest Ranged(string key, string versionId, int part) => new()
-    {
-        BucketName = plannedTarget.Bucket,
-        Key = key,
-        VersionId = versionId,
-        ByteRange = new ByteRange(part * DownloadPartSize, ((part + 1) * DownloadPartSize) - 1),
-    };
-
-    /// <summary>One part into memory, retried (a broken connection mid-body is not retried by the SDK).</summary>
-    private async Task<byte[]> FetchPartAsync(string key, string versionId, int part, long total, CancellationToken cancellationToken)
-    {
-        var length = (int)Math.Min(DownloadPartSize, total - (part * DownloadPartSize));
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var buffer = new byte[length];
-                using var response = await Call(key, c => c.GetObjectAsync(Ranged(key, versionId, part), cancellationToken));
-                await response.ResponseStream.ReadExactlyAsync(buffer, cancellationToken);
-                return buffer;
-            }
-            catch (Exception ex) when (attempt < 3 && ex is IOException or HttpRequestException or EndOfStreamException)
-            {
-                await Task.Delay(200 * attempt, cancellationToken);
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or EndOfStreamException)
-            {
-                throw S3Errors.Translate(ex, Target, key);
-            }
-        }
-    }
-
-    private async Task CopyAsync(Stream source, Stream destination, string key, CancellationToken cancellationToken)
-    {
+        var request = new GetObjectRequest { BucketName = plannedTarget.Bucket, Key = key, VersionId = versionId };
+        using var response = await Call(key, c => c.GetObjectAsync(request, cancellationToken));
         var buffer = new byte[1 << 20];
         while (true)
         {
             int read;
             try
             {
-                read = await source.ReadAsync(buffer, cancellationToken);
+                read = await response.ResponseStream.ReadAsync(buffer, cancellationToken);
             }
             catch (Exception ex) when (ex is IOException or HttpRequestException or AmazonClientException)
             {
@@ -231,10 +151,6 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
             await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
     }
-
-    /// <summary>The total size in "bytes 0-8388607/1073741824".</summary>
-    private static long? ParseTotal(string? contentRange) =>
-        contentRange?.LastIndexOf('/') is int slash and >= 0 && long.TryParse(contentRange[(slash + 1)..], out var total) ? total : null;
 
     public async Task<IReadOnlyList<StoredVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken)
     {

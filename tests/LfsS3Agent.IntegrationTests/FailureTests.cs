@@ -88,6 +88,23 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public void Push_RepositoryNotInitialised_AgentSaysToRunInit()
+    {
+        using var box = new Sandbox();
+        box.Git(box.Root, "init", "-q", "--bare", box.Origin).AssertOk();
+        var work = Path.Combine(box.Root, "work");
+        box.Git(box.Root, "clone", "-q", box.Origin, work).AssertOk();
+        box.Git(work, "lfs", "track", "*.bin").AssertOk();
+        Sandbox.WriteRandom(work, "a.bin", 100, 1);
+        box.CommitAll(work, "no init");
+
+        var result = box.Git(work, "push", "origin", "main");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("[412] this repository is not set up for git-lfs-s3: run `git lfs-s3 init --bucket <bucket>`", result.Stderr);
+    }
+
+    [Fact]
     public async Task Bucket_DoesNotExist_InitNamesIt()
     {
         using var box = new Sandbox();

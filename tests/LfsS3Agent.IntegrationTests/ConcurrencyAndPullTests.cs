@@ -29,6 +29,25 @@ public sealed class ConcurrencyAndPullTests
     }
 
     [Fact]
+    public async Task Clone_WithLfsStorageElsewhere_DownloadsIntoItsTempFolder()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        var data = Sandbox.WriteRandom(work, "a.bin", 12_000, 95);
+        box.CommitAndPush(work, "a");
+        // Another file system than the clone's (tmpfs when there is one), where only git-lfs's own temp folder works.
+        var storage = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : box.Root, "lfs-s3-storage-" + Guid.NewGuid().ToString("N")[..8]);
+
+        box.Git(box.Root, "clone", "-q", "-c", $"lfs.storage={storage}", box.Origin, Path.Combine(box.Root, "clone")).AssertOk();
+
+        Assert.Equal(data, File.ReadAllBytes(Path.Combine(box.Root, "clone", "a.bin")));
+        var oid = Sandbox.Sha256(data);
+        Assert.True(File.Exists(Path.Combine(storage, "objects", oid[..2], oid[2..4], oid)));
+        Directory.Delete(storage, recursive: true);
+    }
+
+    [Fact]
     public async Task Pull_NewVersionPushedElsewhere_DownloadsIt()
     {
         var bucket = await TestEnvironment.CreateBucketAsync();

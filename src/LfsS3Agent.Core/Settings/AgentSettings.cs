@@ -86,6 +86,11 @@ public sealed class AgentSettings
 
     public string? LogFile => Get(SettingNames.LogFile);
 
+    /// <summary>git-lfs's <c>lfs.storage</c>, which moves its object store (and temp folder) out of the git directory.</summary>
+    public const string LfsStorageKey = "lfs.storage";
+
+    public string? LfsStorage => _values.GetValueOrDefault(LfsStorageKey)?.Value is { Length: > 0 } v ? v : null;
+
     public string? LogLevel => Get(SettingNames.LogLevel);
 
     /// <summary>The bucket, or an error that says how to set it.</summary>

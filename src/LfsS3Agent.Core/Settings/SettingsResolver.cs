@@ -13,7 +13,8 @@ public static class SettingsResolver
         CancellationToken cancellationToken = default)
     {
         var git = repository?.Git ?? new GitRunner(Environment.CurrentDirectory);
-        var gitConfig = ParseGetRegexp((await git.RunAsync(["config", "-z", "--get-regexp", @"^lfs-s3\."],
+        // lfs.storage is git-lfs's own: it moves .git/lfs, and with it the temp folder downloads must land in.
+        var gitConfig = ParseGetRegexp((await git.RunAsync(["config", "-z", "--get-regexp", @"^lfs-s3\.|^lfs\.storage$"],
             allowFailure: true, cancellationToken: cancellationToken)).Stdout);
         var repoConfig = repository is null
             ? new Dictionary<string, string>()
@@ -50,6 +51,11 @@ public static class SettingsResolver
             {
                 values[name.GitKey] = new SettingValue(repo, $"{SettingNames.RepoConfigFile} {name.GitKey}");
             }
+        }
+
+        if (gitConfig.TryGetValue(AgentSettings.LfsStorageKey, out var storage))
+        {
+            values[AgentSettings.LfsStorageKey] = new SettingValue(storage, "git config " + AgentSettings.LfsStorageKey);
         }
 
         Fallback(values, environment, SettingNames.Region, "AWS_REGION", "AWS_DEFAULT_REGION");

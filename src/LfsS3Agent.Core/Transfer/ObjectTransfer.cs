@@ -177,7 +177,7 @@ public sealed class ObjectTransfer : ITransferHandler
     private async Task<string> DownloadVersionAsync(RepositoryContext context, TransferItem item, MappingEntry entry,
         IProgressReporter progress, CancellationToken cancellationToken)
     {
-        var tempDir = context.Repository.LfsTempDir;
+        var tempDir = context.LfsTempDir;
         Directory.CreateDirectory(tempDir);
         // <oid>-<random>: git-lfs's own cleanup removes such files once the object is in place.
         var path = Path.Combine(tempDir, $"{item.Oid}-{Path.GetRandomFileName()}");

@@ -34,6 +34,14 @@ public sealed class RepositoryContext : IDisposable
 
     public PathIndex Paths { get; }
 
+    /// <summary>
+    /// Where git-lfs wants downloads written (its <c>TempDir</c>): the same file system as its object store,
+    /// since it renames them into place. A relative lfs.storage is relative to the git directory, as in git-lfs.
+    /// </summary>
+    public string LfsTempDir => Settings.LfsStorage is { } storage
+        ? Path.Combine(Path.GetFullPath(storage, Repository.CommonDir), "tmp")
+        : Repository.LfsTempDir;
+
     /// <summary>The work tree's mapping file, or null in a bare repository.</summary>
     public string? MappingFilePath => Repository.WorkTree is { } wt ? Path.Combine(wt, SettingNames.MappingFile) : null;
 

@@ -20,8 +20,17 @@ public sealed class AgentCommand(IObjectStoreFactory storeFactory, ProcessEnviro
     {
         var writer = new ProtocolWriter(output);
         var session = new TransferSession(input, writer, (_, _) => new ObjectTransfer(OpenAsync, logger), logger);
-        await session.RunAsync(cancellationToken);
-        return 0;
+        try
+        {
+            await session.RunAsync(cancellationToken);
+            return 0;
+        }
+        catch (IOException ex)
+        {
+            // git-lfs closed our stdout (it gave up or was killed): nobody is left to answer.
+            logger.LogWarning("git-lfs closed the protocol stream: {Message}", ex.Message);
+            return 1;
+        }
     }
 
     private async Task<RepositoryContext> OpenAsync(CancellationToken cancellationToken)

@@ -26,9 +26,11 @@ internal static class CredentialResolver
                 "environment AWS_ACCESS_KEY_ID");
         }
 
+        AwsRuntimeDependencies.Register();
         var explicitProfile = settings.Profile;
         var profile = explicitProfile ?? "default";
-        if (new CredentialProfileStoreChain().TryGetAWSCredentials(profile, out var fromProfile))
+        var chain = new CredentialProfileStoreChain();
+        if (FromProfile(chain, profile, 0) is { } fromProfile)
         {
             return (fromProfile, $"profile \"{profile}\"");
         }
@@ -55,6 +57,31 @@ internal static class CredentialResolver
         }
 
         throw new StoreException(TransferErrorCode.Unauthorized, $"no AWS credentials found. {Help}");
+    }
+
+    /// <summary>A profile's credentials, assuming its role (role_arn + source_profile) ourselves; null when there is no such profile.</summary>
+    private static AWSCredentials? FromProfile(CredentialProfileStoreChain chain, string name, int depth)
+    {
+        if (!chain.TryGetProfile(name, out var profile))
+        {
+            return null;
+        }
+
+        var options = profile.Options;
+        if (!string.IsNullOrEmpty(options.RoleArn) && !string.IsNullOrEmpty(options.SourceProfile) && depth < 5)
+        {
+            var source = options.SourceProfile == name ? null : FromProfile(chain, options.SourceProfile, depth + 1);
+            if (source is null)
+            {
+                throw new StoreException(TransferErrorCode.Unauthorized,
+                    $"AWS profile \"{name}\" assumes a role with source_profile \"{options.SourceProfile}\", which has no credentials: fix ~/.aws/config");
+            }
+
+            return new AssumeRoleCredentials(source, options.RoleArn, options.RoleSessionName ?? "git-lfs-s3", options.ExternalID,
+                profile.Region ?? Amazon.RegionEndpoint.USEast1);
+        }
+
+        return chain.TryGetAWSCredentials(name, out var credentials) ? credentials : null;
     }
 
     private static bool UseInstanceMetadata(AgentSettings settings, IReadOnlyDictionary<string, string> environment)

@@ -95,6 +95,37 @@ public sealed class DoctorTests
     }
 
     [Fact]
+    public async Task SsoProfileWithoutSession_DoctorAndPushSayToLogIn()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        Directory.CreateDirectory(Path.Combine(box.Home, ".aws"));
+        File.WriteAllText(Path.Combine(box.Home, ".aws", "config"), """
+            [profile work]
+            sso_session = corp
+            sso_account_id = 111122223333
+            sso_role_name = Dev
+            region = us-east-1
+            [sso-session corp]
+            sso_start_url = https://corp.example.invalid/start
+            sso_region = us-east-1
+            """);
+        box.Env["AWS_ACCESS_KEY_ID"] = null;
+        box.Env["AWS_SECRET_ACCESS_KEY"] = null;
+        box.Env["AWS_PROFILE"] = "work";
+        Sandbox.WriteRandom(work, "a.bin", 100, 3);
+        box.CommitAll(work, "a");
+
+        var doctor = box.Agent(work, "doctor");
+        var push = box.Git(work, "push", "origin", "main");
+
+        AssertFails(doctor, "bucket", "aws sso login");
+        Assert.NotEqual(0, push.ExitCode);
+        Assert.Contains("[401] the AWS SSO session is missing or expired", push.Stderr);
+    }
+
+    [Fact]
     public async Task Doctor_BucketMissing_FailsBucket()
     {
         var bucket = await TestEnvironment.CreateBucketAsync();

@@ -69,29 +69,32 @@ public sealed class FolderObjectStore(string root) : IObjectStore
         }
     }
 
-    public Task<IReadOnlyList<StoredVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StoredVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult(Versions(key));
+
+    /// <summary>The versions of one key, newest first (file names sort by time).</summary>
+    private IReadOnlyList<StoredVersion> Versions(string key)
     {
         var dir = VersionDir(key);
         if (!Directory.Exists(dir))
         {
-            return Task.FromResult<IReadOnlyList<StoredVersion>>([]);
+            return [];
         }
 
         var files = new DirectoryInfo(dir).GetFiles()
             .Where(f => !f.Name.EndsWith(OidSuffix, StringComparison.Ordinal) && !f.Name.EndsWith(TempSuffix, StringComparison.Ordinal))
             .OrderByDescending(f => f.Name, StringComparer.Ordinal)
             .ToList();
-        return Task.FromResult<IReadOnlyList<StoredVersion>>(
-            files.Select((f, i) => new StoredVersion(key, f.Name, f.Length, i == 0)).ToList());
+        return files.Select((f, i) => new StoredVersion(key, f.Name, f.Length, i == 0)).ToList();
     }
 
-    public async Task<IReadOnlyList<StoredVersion>?> ListFolderVersionsAsync(string folder, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StoredVersion>?> ListFolderVersionsAsync(string folder, CancellationToken cancellationToken)
     {
         var dir = folder.Length == 0 ? Path.Combine(Root, VersionsFolder) : VersionDir(folder.TrimEnd('/'));
         var result = new List<StoredVersion>();
         if (!Directory.Exists(dir))
         {
-            return result;
+            return Task.FromResult<IReadOnlyList<StoredVersion>?>(result);
         }
 
         // Each key is a folder of versions; a folder that holds versions directly is a key, not a parent.
@@ -100,16 +103,16 @@ public sealed class FolderObjectStore(string root) : IObjectStore
             var key = folder + Path.GetFileName(keyDir);
             if (Directory.EnumerateFiles(keyDir).Any())
             {
-                result.AddRange(await ListVersionsAsync(key, cancellationToken));
+                result.AddRange(Versions(key));
             }
 
             if (result.Count > 1000)
             {
-                return null;
+                return Task.FromResult<IReadOnlyList<StoredVersion>?>(null);
             }
         }
 
-        return result;
+        return Task.FromResult<IReadOnlyList<StoredVersion>?>(result);
     }
 
     public async Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken)
@@ -128,7 +131,7 @@ public sealed class FolderObjectStore(string root) : IObjectStore
         var version = VersionPath(key, versionId);
         File.Delete(version);
         File.Delete(version + OidSuffix);
-        var remaining = ListVersionsAsync(key, cancellationToken).Result;
+        var remaining = Versions(key);
         var latest = KeyPath(key);
         if (remaining.Count == 0)
         {

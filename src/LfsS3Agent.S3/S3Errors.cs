@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -80,6 +79,4 @@ internal static class S3Errors
         message.Contains("credential", StringComparison.OrdinalIgnoreCase)
         || message.Contains("SSO", StringComparison.Ordinal)
         || message.Contains("token", StringComparison.OrdinalIgnoreCase);
-
-    public static bool IsNotFound(Exception ex) => ex is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound };
 }

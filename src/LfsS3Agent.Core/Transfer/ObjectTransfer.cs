@@ -133,7 +133,7 @@ public sealed class ObjectTransfer : ITransferHandler
 
         // Every path the file ever had (a renamed file was stored under its name at the time), then the orphan key.
         var repoPaths = await context.Paths.FindPathsAsync(item.Oid, cancellationToken);
-        var keys = repoPaths.Select(context.KeyFor).Append(context.OrphanKey(item.Oid)).ToList();
+        var keys = context.CandidateKeys(repoPaths, item.Oid).ToList();
         var finder = new VersionFinder(store);
         foreach (var key in keys)
         {

@@ -64,6 +64,9 @@ public sealed class RepositoryContext : IDisposable
 
     public string OrphanKey(string oid) => KeyFor($"{OrphanFolder}/{oid[..2]}/{oid[2..4]}/{oid}");
 
+    /// <summary>Every key an object may be stored under: each of its paths' keys, in order, then the orphan key.</summary>
+    public IEnumerable<string> CandidateKeys(IEnumerable<string> paths, string oid) => paths.Select(KeyFor).Append(OrphanKey(oid));
+
     /// <summary>
     /// Entries of the committed mapping (work tree file and HEAD's), unverified hints keyed by OID.
     /// Malformed lines are reported through <paramref name="problems"/> with their line numbers and skipped.

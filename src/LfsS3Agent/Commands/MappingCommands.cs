@@ -118,7 +118,7 @@ public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnv
         await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
             async (pointer, ct) =>
             {
-                foreach (var key in pointer.Paths.Select(context.KeyFor).Append(context.OrphanKey(pointer.Oid)))
+                foreach (var key in context.CandidateKeys(pointer.Paths, pointer.Oid))
                 {
                     if (await finder.FindAsync(key, pointer.Oid, pointer.Size, ct) is { } entry)
                     {
@@ -142,10 +142,10 @@ public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnv
             await stdout.WriteLineAsync($"not found: {line}");
         }
 
-        if (options.Has("write") && context.MappingFilePath is { } path)
+        // --write recorded what it found as this clone's own entries: the same sync as after a push writes them.
+        if (options.Has("write") && context.MappingFilePath is not null)
         {
-            var added = MappingFile.Merge(path, context.MappingLockPath, [.. found]);
-            await context.Repository.Git.RunAsync(["add", "--", SettingNames.MappingFile], allowFailure: true, cancellationToken: cancellationToken);
+            var added = await context.SyncMappingFileAsync(cancellationToken);
             await stdout.WriteLineAsync($"{SettingNames.MappingFile}: {added} entries added (staged)");
         }
 
@@ -185,7 +185,7 @@ public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnv
             {
                 var (oid, (size, path)) = (pair.Key, pair.Value);
                 var candidates = (hints.GetValueOrDefault(oid) ?? []).Prepend(cached.GetValueOrDefault(oid)).OfType<MappingEntry>();
-                var keys = (history.TryGetValue(oid, out var known) ? known.Paths : []).Append(path).Distinct().Select(context.KeyFor).Append(context.OrphanKey(oid));
+                var keys = context.CandidateKeys((history.TryGetValue(oid, out var known) ? known.Paths : []).Append(path).Distinct(), oid);
                 var problem = await VerifyOneAsync(context.Store, finder, candidates, keys, oid, size, content, ct);
                 if (problem is not null)
                 {

@@ -1,3 +1,4 @@
+using LfsS3Agent.Core;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 using LfsS3Agent.Core.Transfer;
@@ -25,10 +26,38 @@ public sealed class FolderObjectStore(string root) : IObjectStore
 
     public string Describe(string key) => new Uri(Path.Combine(Root, key)).AbsoluteUri;
 
+    /// <summary>A folder store always keeps versions; this is only said if that ever changes.</summary>
+    public string VersioningOffMessage(VersioningState state) => $"the store folder {Root} does not keep versions";
+
+    public IReadOnlyList<StoreCheck> Checks => [new("folder", CheckFolderAsync)];
+
+    /// <summary>The folder exists and this user can create, rename and delete files in it.</summary>
+    private Task<CheckResult> CheckFolderAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(Root))
+        {
+            return Task.FromResult(CheckResult.Fail($"the store folder {Root} does not exist: create it (mkdir -p \"{Root}\") or fix lfs-s3.store", stop: true));
+        }
+
+        var probe = Path.Combine(Root, $".lfs-s3-doctor-{Guid.NewGuid():N}{TempSuffix}");
+        try
+        {
+            File.WriteAllText(probe, "git-lfs-s3 doctor probe; safe to delete\n");
+            File.Move(probe, probe + TempSuffix);
+            File.Delete(probe + TempSuffix);
+            return Task.FromResult(CheckResult.Ok($"{Root} exists and is writable"));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(probe);
+            return Task.FromResult(CheckResult.Fail($"cannot write in the store folder {Root}: {ex.Message}; fix its permissions", stop: true));
+        }
+    }
+
     public Task<VersioningState> GetVersioningAsync(CancellationToken cancellationToken) =>
         Directory.Exists(Root)
             ? Task.FromResult(VersioningState.Enabled)
-            : throw new StoreException(TransferErrorCode.NotFound,
+            : throw new StoreException(ErrorCodes.NotFound,
                 $"the store folder {Root} does not exist: create it (mkdir -p \"{Root}\") or fix lfs-s3.store");
 
     public async Task<string> UploadAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
@@ -182,14 +211,14 @@ public sealed class FolderObjectStore(string root) : IObjectStore
         var parts = key.Split('/');
         if (key.Length == 0 || key[0] == '/' || parts.Any(p => p is "" or "." or "..") || parts[0] == VersionsFolder)
         {
-            throw new StoreException(TransferErrorCode.BadRequest, $"\"{key}\" is not a valid key for a folder store");
+            throw new StoreException(ErrorCodes.BadRequest, $"\"{key}\" is not a valid key for a folder store");
         }
 
         return Path.Combine(parts);
     }
 
     private StoreException NotFound(string key, string versionId) =>
-        new(TransferErrorCode.NotFound, $"{Describe(key)} has no version {versionId}");
+        new(ErrorCodes.NotFound, $"{Describe(key)} has no version {versionId}");
 }
 
 /// <summary>Builds the folder store when <c>lfs-s3.store</c> is a <c>file://</c> URL.</summary>

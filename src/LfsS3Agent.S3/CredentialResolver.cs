@@ -1,9 +1,8 @@
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
-using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
-using LfsS3Agent.Core.Transfer;
+using LfsS3Agent.Core;
 
 namespace LfsS3Agent.S3;
 
@@ -17,17 +16,17 @@ internal static class CredentialResolver
         "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials or ~/.aws/config "
         + "(choose it with AWS_PROFILE or `git config lfs-s3.profile <name>`), e.g. with `aws configure`";
 
-    public static (AWSCredentials Credentials, string Source) Resolve(AgentSettings settings, IReadOnlyDictionary<string, string> environment)
+    public static (AWSCredentials Credentials, string Source) Resolve(S3Options options)
     {
-        if (Get(environment, "AWS_ACCESS_KEY_ID") is { } accessKey && Get(environment, "AWS_SECRET_ACCESS_KEY") is { } secretKey)
+        if (options.Aws("AWS_ACCESS_KEY_ID") is { } accessKey && options.Aws("AWS_SECRET_ACCESS_KEY") is { } secretKey)
         {
-            var token = Get(environment, "AWS_SESSION_TOKEN");
+            var token = options.Aws("AWS_SESSION_TOKEN");
             return (token is null ? new BasicAWSCredentials(accessKey, secretKey) : new SessionAWSCredentials(accessKey, secretKey, token),
                 "environment AWS_ACCESS_KEY_ID");
         }
 
         AwsRuntimeDependencies.Register();
-        var explicitProfile = settings.Profile;
+        var explicitProfile = options.Profile;
         var profile = explicitProfile ?? "default";
         var chain = new CredentialProfileStoreChain();
         if (FromProfile(chain, profile, 0) is { } fromProfile)
@@ -37,14 +36,14 @@ internal static class CredentialResolver
 
         if (explicitProfile is not null)
         {
-            throw new StoreException(TransferErrorCode.Unauthorized,
-                $"AWS profile \"{explicitProfile}\" (from {settings.Find(SettingNames.Profile)?.Source}) was not found in ~/.aws/credentials or ~/.aws/config: create it with `aws configure --profile {explicitProfile}` or fix the name");
+            throw new StoreException(ErrorCodes.Unauthorized,
+                $"AWS profile \"{explicitProfile}\" (from {options.ProfileSource}) was not found in ~/.aws/credentials or ~/.aws/config: create it with `aws configure --profile {explicitProfile}` or fix the name");
         }
 
-        var containerOrWebIdentity = Get(environment, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") is not null
-                                     || Get(environment, "AWS_CONTAINER_CREDENTIALS_FULL_URI") is not null
-                                     || Get(environment, "AWS_WEB_IDENTITY_TOKEN_FILE") is not null;
-        if (containerOrWebIdentity || UseInstanceMetadata(settings, environment))
+        var containerOrWebIdentity = options.Aws("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") is not null
+                                     || options.Aws("AWS_CONTAINER_CREDENTIALS_FULL_URI") is not null
+                                     || options.Aws("AWS_WEB_IDENTITY_TOKEN_FILE") is not null;
+        if (containerOrWebIdentity || UseInstanceMetadata(options))
         {
             try
             {
@@ -52,11 +51,11 @@ internal static class CredentialResolver
             }
             catch (Exception ex) when (ex is AmazonClientException or AmazonServiceException or InvalidOperationException)
             {
-                throw new StoreException(TransferErrorCode.Unauthorized, $"no AWS credentials found ({ex.Message}). {Help}", inner: ex);
+                throw new StoreException(ErrorCodes.Unauthorized, $"no AWS credentials found ({ex.Message}). {Help}", inner: ex);
             }
         }
 
-        throw new StoreException(TransferErrorCode.Unauthorized, $"no AWS credentials found. {Help}");
+        throw new StoreException(ErrorCodes.Unauthorized, $"no AWS credentials found. {Help}");
     }
 
     /// <summary>A profile's credentials, assuming its role (role_arn + source_profile) ourselves; null when there is no such profile.</summary>
@@ -73,7 +72,7 @@ internal static class CredentialResolver
             var source = options.SourceProfile == name ? null : FromProfile(chain, options.SourceProfile, depth + 1);
             if (source is null)
             {
-                throw new StoreException(TransferErrorCode.Unauthorized,
+                throw new StoreException(ErrorCodes.Unauthorized,
                     $"AWS profile \"{name}\" assumes a role with source_profile \"{options.SourceProfile}\", which has no credentials: fix ~/.aws/config");
             }
 
@@ -84,14 +83,14 @@ internal static class CredentialResolver
         return chain.TryGetAWSCredentials(name, out var credentials) ? credentials : null;
     }
 
-    private static bool UseInstanceMetadata(AgentSettings settings, IReadOnlyDictionary<string, string> environment)
+    private static bool UseInstanceMetadata(S3Options options)
     {
-        if (Get(environment, "AWS_EC2_METADATA_DISABLED") is { } disabled && disabled.Equals("true", StringComparison.OrdinalIgnoreCase))
+        if (options.Aws("AWS_EC2_METADATA_DISABLED") is { } disabled && disabled.Equals("true", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
 
-        return settings.InstanceMetadata switch
+        return options.InstanceMetadata switch
         {
             "true" or "yes" or "on" => true,
             "false" or "no" or "off" => false,
@@ -120,7 +119,4 @@ internal static class CredentialResolver
 
         return false;
     }
-
-    private static string? Get(IReadOnlyDictionary<string, string> environment, string name) =>
-        environment.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
 }

@@ -2,9 +2,15 @@ using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 using LfsS3Agent.Core.Storage;
-using LfsS3Agent.Core.Transfer;
+using LfsS3Agent.Core;
 
 namespace LfsS3Agent.S3;
+
+/// <summary>Where requests go and on whose behalf, for messages (never the secret).</summary>
+internal sealed record S3Target(string Bucket, string Region, string? Endpoint, string CredentialSource)
+{
+    public string EndpointDescription => Endpoint ?? $"AWS region {Region}";
+}
 
 /// <summary>Turns SDK and network failures into one-line messages that name the setting or command that fixes them.</summary>
 internal static class S3Errors
@@ -21,19 +27,19 @@ internal static class S3Errors
             case AmazonServiceException service when service.StatusCode == 0 && service.InnerException is { } inner:
                 return Translate(inner, target, key);
             case AmazonClientException client when client.Message.Contains("SSO", StringComparison.Ordinal):
-                return new StoreException(TransferErrorCode.Unauthorized,
+                return new StoreException(ErrorCodes.Unauthorized,
                     $"the AWS SSO session is missing or expired ({client.Message}): run `aws sso login` (with --profile <name> if you use lfs-s3.profile / AWS_PROFILE)", inner: ex);
             case AmazonClientException client when LooksLikeCredentials(client.Message):
-                return new StoreException(TransferErrorCode.Unauthorized, $"could not get AWS credentials: {client.Message}. {CredentialResolver.Help}", inner: ex);
+                return new StoreException(ErrorCodes.Unauthorized, $"could not get AWS credentials: {client.Message}. {CredentialResolver.Help}", inner: ex);
             case HttpRequestException or SocketException or IOException or TimeoutException or TaskCanceledException:
                 var detail = ex.InnerException?.Message ?? ex.Message;
-                return new StoreException(TransferErrorCode.Unavailable,
+                return new StoreException(ErrorCodes.Unavailable,
                     $"cannot reach the S3 endpoint {target.EndpointDescription} ({detail}); check the network and lfs-s3.endpoint / lfs-s3.region",
-                    transient: true, inner: ex);
+                    inner: ex);
             case AmazonClientException client:
-                return new StoreException(TransferErrorCode.Unavailable, $"S3 client error on {where}: {client.Message}", transient: false, inner: ex);
+                return new StoreException(ErrorCodes.Unavailable, $"S3 client error on {where}: {client.Message}", inner: ex);
             default:
-                return new StoreException(TransferErrorCode.Internal, $"unexpected {ex.GetType().Name} on {where}: {ex.Message}", inner: ex);
+                return new StoreException(ErrorCodes.Internal, $"unexpected {ex.GetType().Name} on {where}: {ex.Message}", inner: ex);
         }
     }
 
@@ -44,36 +50,36 @@ internal static class S3Errors
         var said = string.IsNullOrEmpty(ex.Message) ? code : $"{code}: {ex.Message}";
         return code switch
         {
-            "NoSuchBucket" => new StoreException(TransferErrorCode.NotFound,
+            "NoSuchBucket" => new StoreException(ErrorCodes.NotFound,
                 $"bucket \"{target.Bucket}\" does not exist at {target.EndpointDescription}; check lfs-s3.bucket (and lfs-s3.region / lfs-s3.endpoint), or create it", inner: ex),
-            "InvalidAccessKeyId" => new StoreException(TransferErrorCode.Unauthorized,
+            "InvalidAccessKeyId" => new StoreException(ErrorCodes.Unauthorized,
                 $"S3 does not know the access key ({target.CredentialSource}): check AWS_ACCESS_KEY_ID or the profile's aws_access_key_id", inner: ex),
-            "SignatureDoesNotMatch" => new StoreException(TransferErrorCode.Unauthorized,
+            "SignatureDoesNotMatch" => new StoreException(ErrorCodes.Unauthorized,
                 $"S3 rejected the request signature ({target.CredentialSource}): check AWS_SECRET_ACCESS_KEY or the profile's aws_secret_access_key", inner: ex),
-            "ExpiredToken" or "TokenRefreshRequired" or "InvalidToken" => new StoreException(TransferErrorCode.Unauthorized,
+            "ExpiredToken" or "TokenRefreshRequired" or "InvalidToken" => new StoreException(ErrorCodes.Unauthorized,
                 $"the AWS session credentials have expired ({target.CredentialSource}): refresh them, e.g. `aws sso login`", inner: ex),
-            "AccessDenied" or "AllAccessDisabled" => new StoreException(TransferErrorCode.Forbidden,
+            "AccessDenied" or "AllAccessDisabled" => new StoreException(ErrorCodes.Forbidden,
                 $"access denied to {where} for the credentials from {target.CredentialSource}: they need s3:GetObject, s3:GetObjectVersion, s3:PutObject, s3:ListBucketVersions and s3:GetBucketVersioning there", inner: ex),
-            "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" => new StoreException(TransferErrorCode.NotConfigured,
+            "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" => new StoreException(ErrorCodes.NotConfigured,
                 $"bucket \"{target.Bucket}\" is not in region {target.Region}: set the right one with `git config lfs-s3.region <region>` or in .lfs-s3/config ({said})", inner: ex),
-            "XAmzContentSHA256Mismatch" or "BadDigest" or "InvalidDigest" => new StoreException(TransferErrorCode.NotConfigured,
+            "XAmzContentSHA256Mismatch" or "BadDigest" or "InvalidDigest" => new StoreException(ErrorCodes.NotConfigured,
                 $"the S3 server rejected the request checksum ({said}); set `git config lfs-s3.checksum when_required`", inner: ex),
-            "NoSuchKey" or "NoSuchVersion" or "NotFound" => new StoreException(TransferErrorCode.NotFound, $"{where} not found ({said})", inner: ex),
-            "RequestTimeTooSkewed" => new StoreException(TransferErrorCode.Unauthorized,
+            "NoSuchKey" or "NoSuchVersion" or "NotFound" => new StoreException(ErrorCodes.NotFound, $"{where} not found ({said})", inner: ex),
+            "RequestTimeTooSkewed" => new StoreException(ErrorCodes.Unauthorized,
                 $"this machine's clock is too far from S3's time: fix the clock (e.g. enable NTP) ({said})", inner: ex),
             "SlowDown" or "RequestTimeout" or "InternalError" or "ServiceUnavailable" => Transient(ex, where, said),
             _ when status >= 500 || status == 429 => Transient(ex, where, said),
-            _ when status == 404 => new StoreException(TransferErrorCode.NotFound, $"{where} not found", inner: ex),
-            _ when status == 403 => new StoreException(TransferErrorCode.Forbidden,
+            _ when status == 404 => new StoreException(ErrorCodes.NotFound, $"{where} not found", inner: ex),
+            _ when status == 403 => new StoreException(ErrorCodes.Forbidden,
                 $"access denied to {where} for the credentials from {target.CredentialSource} ({said})", inner: ex),
-            _ when status == 301 => new StoreException(TransferErrorCode.NotConfigured,
+            _ when status == 301 => new StoreException(ErrorCodes.NotConfigured,
                 $"bucket \"{target.Bucket}\" is in another region than {target.Region}: set `git config lfs-s3.region <region>`", inner: ex),
-            _ => new StoreException(TransferErrorCode.Internal, $"S3 error on {where}: HTTP {status} {said}", inner: ex),
+            _ => new StoreException(ErrorCodes.Internal, $"S3 error on {where}: HTTP {status} {said}", inner: ex),
         };
     }
 
     private static StoreException Transient(AmazonS3Exception ex, string where, string said) =>
-        new(TransferErrorCode.Unavailable, $"S3 is unavailable for {where} (HTTP {(int)ex.StatusCode} {said}); try again later", transient: true, inner: ex);
+        new(ErrorCodes.Unavailable, $"S3 is unavailable for {where} (HTTP {(int)ex.StatusCode} {said}); try again later", inner: ex);
 
     private static bool LooksLikeCredentials(string message) =>
         message.Contains("credential", StringComparison.OrdinalIgnoreCase)

@@ -1,32 +1,58 @@
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using LfsS3Agent.Core.Settings;
+using LfsS3Agent.Core;
 using LfsS3Agent.Core.Storage;
 using LfsS3Agent.Core.Transfer;
 
 namespace LfsS3Agent.S3;
 
-/// <summary>Versioned objects in one S3 bucket through AWSSDK.S3; every failure leaves as a <see cref="StoreException"/>.</summary>
-internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target)> connection, S3Target plannedTarget, AgentSettings settings)
-    : IObjectStore, ICredentialSource
+/// <summary>
+/// Versioned objects in one S3 bucket through AWSSDK.S3; every failure leaves as a <see cref="StoreException"/>.
+/// The one owner of retries: the SDK retries each request <c>MaxRetries</c> times, a download body that
+/// breaks off is resumed from where it stopped as often, and nothing above the store retries again.
+/// </summary>
+internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string CredentialSource)> connection, S3Options options)
+    : IObjectStore
 {
     /// <summary>S3 allows at most 10,000 parts, each of at most 5 GiB.</summary>
     private const int MaxParts = 10_000;
 
     internal const string OidMetadata = "lfs-oid";
 
-    private S3Target Target => connection.IsValueCreated ? connection.Value.Target : plannedTarget;
+    private S3Target Target => new(options.Bucket, options.Region, options.Endpoint,
+        connection.IsValueCreated ? connection.Value.CredentialSource : "credentials not resolved yet");
 
-    public string Id => $"{plannedTarget.Endpoint ?? "aws"}|{plannedTarget.Bucket}";
+    public string Id => $"{options.Endpoint ?? "aws"}|{options.Bucket}";
 
-    public string Describe(string key) => $"s3://{plannedTarget.Bucket}/{key}";
+    public string Describe(string key) => $"s3://{options.Bucket}/{key}";
 
-    public string DescribeCredentials() => connection.Value.Target.CredentialSource;
+    public IReadOnlyList<StoreCheck> Checks =>
+    [
+        new("credentials", CheckCredentialsAsync),
+        new("clock", ct => S3Clock.CheckAsync(options, ct)),
+    ];
+
+    public string VersioningOffMessage(VersioningState state) =>
+        $"bucket \"{options.Bucket}\" has versioning {(state == VersioningState.Suspended ? "suspended" : "off")}, so edited files would overwrite "
+        + "their old versions and old commits could not be checked out; enable it with `aws s3api put-bucket-versioning "
+        + $"--bucket {options.Bucket} --versioning-configuration Status=Enabled{(options.Endpoint is null ? "" : " --endpoint-url " + options.Endpoint)}`";
+
+    private Task<CheckResult> CheckCredentialsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Task.FromResult(CheckResult.Ok($"from {connection.Value.CredentialSource}"));
+        }
+        catch (StoreException ex)
+        {
+            return Task.FromResult(CheckResult.Fail(ex.Message, stop: true));
+        }
+    }
 
     public async Task<VersioningState> GetVersioningAsync(CancellationToken cancellationToken)
     {
-        var response = await Call(null, c => c.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = plannedTarget.Bucket }, cancellationToken));
+        var response = await Call(null, c => c.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = options.Bucket }, cancellationToken));
         var status = response.VersioningConfig?.Status;
         return status == VersionStatus.Enabled ? VersioningState.Enabled
             : status == VersionStatus.Suspended ? VersioningState.Suspended
@@ -36,12 +62,12 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
     public async Task<string> UploadAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
         CancellationToken cancellationToken)
     {
-        var versionId = size <= settings.MultipartThreshold
+        var versionId = size <= options.MultipartThreshold
             ? await PutAsync(key, filePath, oid, progress, cancellationToken)
             : await MultipartAsync(key, filePath, size, oid, progress, cancellationToken);
         if (string.IsNullOrEmpty(versionId) || versionId == "null")
         {
-            throw new StoreException(TransferErrorCode.NotConfigured, $"S3 returned no version id for {Describe(key)}: " + StoreMessages.VersioningOff(plannedTarget.Bucket, plannedTarget.Endpoint, VersioningState.Off));
+            throw new StoreException(ErrorCodes.NotConfigured, $"S3 returned no version id for {Describe(key)}: " + VersioningOffMessage(VersioningState.Off));
         }
 
         return versionId;
@@ -51,7 +77,7 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
     {
         var request = new PutObjectRequest
         {
-            BucketName = plannedTarget.Bucket,
+            BucketName = options.Bucket,
             Key = key,
             FilePath = filePath,
             ContentType = ContentTypes.For(key),
@@ -65,9 +91,9 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
     private async Task<string?> MultipartAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
         CancellationToken cancellationToken)
     {
-        var partSize = Math.Max(settings.PartSize, (size + MaxParts - 1) / MaxParts);
+        var partSize = Math.Max(options.PartSize, (size + MaxParts - 1) / MaxParts);
         var partCount = (int)((size + partSize - 1) / partSize);
-        var create = new InitiateMultipartUploadRequest { BucketName = plannedTarget.Bucket, Key = key, ContentType = ContentTypes.For(key) };
+        var create = new InitiateMultipartUploadRequest { BucketName = options.Bucket, Key = key, ContentType = ContentTypes.For(key) };
         create.Metadata[OidMetadata] = oid;
         var uploadId = (await Call(key, c => c.InitiateMultipartUploadAsync(create, cancellationToken))).UploadId;
         try
@@ -76,13 +102,13 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
             long total = 0;
             var etags = new PartETag[partCount];
             await Parallel.ForAsync(0, partCount,
-                new ParallelOptions { MaxDegreeOfParallelism = settings.ParallelParts, CancellationToken = cancellationToken },
+                new ParallelOptions { MaxDegreeOfParallelism = options.ParallelParts, CancellationToken = cancellationToken },
                 async (index, ct) =>
                 {
                     var offset = index * partSize;
                     var request = new UploadPartRequest
                     {
-                        BucketName = plannedTarget.Bucket,
+                        BucketName = options.Bucket,
                         Key = key,
                         UploadId = uploadId,
                         PartNumber = index + 1,
@@ -102,7 +128,7 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
                 });
             var complete = new CompleteMultipartUploadRequest
             {
-                BucketName = plannedTarget.Bucket,
+                BucketName = options.Bucket,
                 Key = key,
                 UploadId = uploadId,
                 PartETags = [.. etags],
@@ -114,7 +140,7 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
             try
             {
                 await connection.Value.Client.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = plannedTarget.Bucket, Key = key, UploadId = uploadId }, CancellationToken.None);
+                    new AbortMultipartUploadRequest { BucketName = options.Bucket, Key = key, UploadId = uploadId }, CancellationToken.None);
             }
             catch (Exception ex) when (ex is AmazonClientException or AmazonServiceException or IOException or HttpRequestException)
             {
@@ -127,35 +153,53 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
 
     public async Task DownloadAsync(string key, string versionId, Stream destination, IProgressReporter progress, CancellationToken cancellationToken)
     {
-        var request = new GetObjectRequest { BucketName = plannedTarget.Bucket, Key = key, VersionId = versionId };
-        using var response = await Call(key, c => c.GetObjectAsync(request, cancellationToken));
         var buffer = new byte[1 << 20];
-        while (true)
+        long written = 0;
+        for (var resumed = 0; ; resumed++)
         {
-            int read;
-            try
+            // A resumed read asks for the rest only: the bytes already written have been hashed by the caller.
+            var request = new GetObjectRequest { BucketName = options.Bucket, Key = key, VersionId = versionId };
+            if (written > 0)
             {
-                read = await response.ResponseStream.ReadAsync(buffer, cancellationToken);
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or AmazonClientException)
-            {
-                throw S3Errors.Translate(ex, Target, key); // the connection broke: transient, retried by the caller
+                request.ByteRange = new ByteRange($"bytes={written}-");
             }
 
-            if (read == 0)
+            using var response = await Call(key, c => c.GetObjectAsync(request, cancellationToken));
+            Exception? broken = null;
+            while (broken is null)
             {
-                return;
+                int read;
+                try
+                {
+                    read = await response.ResponseStream.ReadAsync(buffer, cancellationToken);
+                }
+                catch (Exception ex) when (ex is IOException or HttpRequestException or AmazonClientException)
+                {
+                    broken = ex;
+                    break;
+                }
+
+                if (read == 0)
+                {
+                    return;
+                }
+
+                // Local write failures (disk full, a size limit) are not S3's and are not retried.
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                written += read;
             }
 
-            // Local write failures (disk full) are not S3's and are not retried.
-            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            if (resumed >= options.MaxRetries)
+            {
+                throw S3Errors.Translate(broken, Target, key);
+            }
         }
     }
 
     public async Task<IReadOnlyList<StoredVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken)
     {
         var result = new List<StoredVersion>();
-        var request = new ListVersionsRequest { BucketName = plannedTarget.Bucket, Prefix = key };
+        var request = new ListVersionsRequest { BucketName = options.Bucket, Prefix = key };
         while (true)
         {
             var response = await Call(key, c => c.ListVersionsAsync(request, cancellationToken));
@@ -187,7 +231,7 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
 
     public async Task<IReadOnlyList<StoredVersion>?> ListFolderVersionsAsync(string folder, CancellationToken cancellationToken)
     {
-        var request = new ListVersionsRequest { BucketName = plannedTarget.Bucket, Prefix = folder, Delimiter = "/", MaxKeys = 1000 };
+        var request = new ListVersionsRequest { BucketName = options.Bucket, Prefix = folder, Delimiter = "/", MaxKeys = 1000 };
         var response = await Call(folder, c => c.ListVersionsAsync(request, cancellationToken));
         if (response.IsTruncated == true)
         {
@@ -202,18 +246,18 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
 
     public async Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken)
     {
-        var request = new GetObjectMetadataRequest { BucketName = plannedTarget.Bucket, Key = key, VersionId = versionId };
+        var request = new GetObjectMetadataRequest { BucketName = options.Bucket, Key = key, VersionId = versionId };
         var response = await Call(key, c => c.GetObjectMetadataAsync(request, cancellationToken));
         return response.Metadata[OidMetadata];
     }
 
     public async Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) =>
-        await Call(key, c => c.DeleteObjectAsync(new DeleteObjectRequest { BucketName = plannedTarget.Bucket, Key = key, VersionId = versionId }, cancellationToken));
+        await Call(key, c => c.DeleteObjectAsync(new DeleteObjectRequest { BucketName = options.Bucket, Key = key, VersionId = versionId }, cancellationToken));
 
     /// <summary>
     /// Runs one SDK call. The SDK has already retried a failed request by the time it throws, so the error is
     /// final; and once the endpoint proved unreachable, later calls within a short window fail at once
-    /// instead of each waiting through the SDK's retries again.
+    /// instead of each waiting through the SDK's retries again (a push of many files fails in seconds).
     /// </summary>
     private async Task<T> Call<T>(string? key, Func<AmazonS3Client, Task<T>> action)
     {
@@ -229,12 +273,12 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, S3Target Target
         catch (Exception ex) when (ex is not OperationCanceledException || ex is TaskCanceledException { InnerException: TimeoutException })
         {
             var error = S3Errors.Translate(ex, Target, key);
-            if (error.Transient && error.Code == TransferErrorCode.Unavailable && error.InnerException is not AmazonS3Exception)
+            if (error.InnerException is HttpRequestException or System.Net.Sockets.SocketException or IOException or TimeoutException or TaskCanceledException)
             {
                 Volatile.Write(ref _unreachable, new Unreachable(DateTime.UtcNow, error));
             }
 
-            throw new StoreException(error.Code, error.Message, transient: false, error.InnerException);
+            throw error;
         }
     }
 

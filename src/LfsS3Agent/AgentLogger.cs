@@ -1,4 +1,5 @@
 using System.Text;
+using LfsS3Agent.Core;
 using LfsS3Agent.Core.Settings;
 using Microsoft.Extensions.Logging;
 
@@ -93,25 +94,19 @@ public sealed class AgentLoggerProvider : ILoggerProvider
 
     /// <summary>
     /// Eight agent processes share one log file and .NET has no O_APPEND: each line is written in one go while
-    /// the file is held exclusively (an flock on Unix), so lines never interleave or overwrite each other.
+    /// the file is held exclusively, so lines never interleave or overwrite each other.
     /// </summary>
     private static void AppendLine(string path, byte[] line)
     {
-        for (var attempt = 0; attempt < 2000; attempt++)
+        try
         {
-            try
-            {
-                using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, 1);
-                file.Write(line);
-                return;
-            }
-            catch (IOException)
-            {
-                Thread.Sleep(1);
-            }
+            using var file = FileLock.Open(path, FileMode.Append, FileAccess.Write, TimeSpan.FromSeconds(2));
+            file.Write(line);
         }
-
-        // a log line is not worth hanging a transfer for
+        catch (IOException)
+        {
+            // a log line is not worth hanging a transfer for
+        }
     }
 
     private static string Short(LogLevel level) => level switch

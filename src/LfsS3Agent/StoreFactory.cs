@@ -6,9 +6,9 @@ using LfsS3Agent.S3;
 namespace LfsS3Agent;
 
 /// <summary>Picks the store that <c>lfs-s3.store</c> names: S3 (the default) or a <c>file://</c> folder.</summary>
-public sealed class StoreFactory(IReadOnlyDictionary<string, string> environment) : IObjectStoreFactory
+public sealed class StoreFactory : IObjectStoreFactory
 {
-    private readonly S3ObjectStoreFactory _s3 = new(environment);
+    private readonly S3ObjectStoreFactory _s3 = new();
     private readonly FolderObjectStoreFactory _folder = new();
 
     public IObjectStore Create(AgentSettings settings) =>

@@ -21,6 +21,6 @@ public sealed class S3StoreContractTests : ObjectStoreContract
             ["lfs-s3.bucket"] = bucket,
             ["lfs-s3.endpoint"] = TestEnvironment.Endpoint,
         });
-        return new S3ObjectStoreFactory(env).Create(settings);
+        return new S3ObjectStoreFactory().Create(settings);
     }
 }

@@ -17,7 +17,7 @@ public sealed class FolderStoreContractTests : ObjectStoreContract
         var store = new FolderObjectStore(root);
         var (file, data, oid) = RandomFile(500, 9);
 
-        await store.UploadAsync("my-repo/documents/lease.pdf", file, data.Length, oid, Core.Transfer.NoProgress.Instance, default);
+        await store.UploadAsync("my-repo/documents/lease.pdf", file, data.Length, oid, NoProgress.Instance, default);
 
         Assert.Equal(data, File.ReadAllBytes(Path.Combine(root, "my-repo", "documents", "lease.pdf")));
     }
@@ -32,6 +32,6 @@ public sealed class FolderStoreContractTests : ObjectStoreContract
         var store = new FolderObjectStore(Directory.CreateTempSubdirectory("lfs-s3-folder-").FullName);
         var (file, data, oid) = RandomFile(5, 10);
 
-        await Assert.ThrowsAsync<StoreException>(() => store.UploadAsync(key, file, data.Length, oid, Core.Transfer.NoProgress.Instance, default));
+        await Assert.ThrowsAsync<StoreException>(() => store.UploadAsync(key, file, data.Length, oid, NoProgress.Instance, default));
     }
 }

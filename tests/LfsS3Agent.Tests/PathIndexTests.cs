@@ -87,7 +87,7 @@ public sealed class PathIndexTests
     private static async Task<(PathIndex, MappingCache)> OpenAsync(TempGitRepo repo)
     {
         var repository = await GitRepository.DiscoverAsync(repo.Root);
-        var cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir));
+        var cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir), "test-store");
         return (new PathIndex(repository, cache, Path.Combine(repository.StateDir, "scan.lock")), cache);
     }
 }

@@ -53,7 +53,7 @@ public sealed class SettingsResolverTests
         Assert.Equal("when_required", settings.Checksum);
         Assert.Equal("", settings.Prefix);
         Assert.Equal(AgentSettings.DefaultMultipartThreshold, settings.MultipartThreshold);
-        var ex = Assert.Throws<TransferException>(() => settings.RequireBucket());
+        var ex = Assert.Throws<LfsS3Exception>(() => settings.RequireBucket());
         Assert.Contains("git lfs-s3 init", ex.Message);
     }
 
@@ -62,7 +62,7 @@ public sealed class SettingsResolverTests
     {
         var settings = SettingsResolver.Resolve(new Dictionary<string, string> { ["LFS_S3_PART_SIZE"] = "lots" }, None, None);
 
-        var ex = Assert.Throws<TransferException>(() => settings.PartSize);
+        var ex = Assert.Throws<LfsS3Exception>(() => settings.PartSize);
         Assert.Contains("lfs-s3.partsize", ex.Message);
         Assert.Contains("LFS_S3_PART_SIZE", ex.Message);
     }
@@ -93,7 +93,7 @@ public sealed class SettingsResolverTests
         File.Delete(Path.Combine(repo.Root, ".lfs-s3/config"));
         var repository = await Core.Git.GitRepository.DiscoverAsync(repo.Root);
 
-        var settings = await SettingsResolver.LoadAsync(repository, new Dictionary<string, string> { ["HOME"] = repo.Root });
+        var settings = await SettingsResolver.LoadAsync(repository, new ProcessEnvironment(repo.Root, new Dictionary<string, string> { ["HOME"] = repo.Root }));
 
         Assert.Equal("committed-bucket", settings.Bucket);
         Assert.Equal("team", settings.Prefix);

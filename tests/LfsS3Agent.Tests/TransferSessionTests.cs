@@ -21,7 +21,7 @@ public sealed class TransferSessionTests
     {
         var replies = await RunAsync(new FakeHandler(), Init("sideways"), Terminate);
 
-        Assert.Equal(TransferErrorCode.BadRequest, Assert.Single(replies).ErrorCode());
+        Assert.Equal(ErrorCodes.BadRequest, Assert.Single(replies).ErrorCode());
     }
 
     [Fact]
@@ -53,15 +53,15 @@ public sealed class TransferSessionTests
     }
 
     [Fact]
-    public async Task Transfer_HandlerThrowsTransferException_CompletesWithItsCodeAndMessage()
+    public async Task Transfer_HandlerThrowsLfsS3Exception_CompletesWithItsCodeAndMessage()
     {
-        var handler = new FakeHandler { Fail = i => i.Oid == Oid1 ? new TransferException(TransferErrorCode.Forbidden, "access denied to s3://b/k") : null };
+        var handler = new FakeHandler { Fail = i => i.Oid == Oid1 ? new LfsS3Exception(ErrorCodes.Forbidden, "access denied to s3://b/k") : null };
 
         var replies = await RunAsync(handler, Init("download"), Download(Oid1, 10), Download(Oid2, 10), Terminate);
 
         var completes = replies.Where(r => r.Str("event") == "complete").ToList();
         Assert.Equal(2, completes.Count);
-        Assert.Equal(TransferErrorCode.Forbidden, completes[0].ErrorCode());
+        Assert.Equal(ErrorCodes.Forbidden, completes[0].ErrorCode());
         Assert.Equal("access denied to s3://b/k", completes[0].ErrorMessage());
         Assert.Null(completes[1].ErrorCode());
     }
@@ -74,7 +74,7 @@ public sealed class TransferSessionTests
         var replies = await RunAsync(handler, Init(), Upload(Oid1, 5), Upload(Oid2, 5), Terminate);
 
         var completes = replies.Where(r => r.Str("event") == "complete").ToList();
-        Assert.Equal(TransferErrorCode.Internal, completes[0].ErrorCode());
+        Assert.Equal(ErrorCodes.Internal, completes[0].ErrorCode());
         Assert.Contains("boom", completes[0].ErrorMessage());
         Assert.Equal(Oid2, completes[1].Str("oid"));
         Assert.Null(completes[1].ErrorCode());
@@ -85,7 +85,7 @@ public sealed class TransferSessionTests
     {
         var replies = await RunAsync(new FakeHandler(), Init(), "this is not json", Upload(Oid1, 5), Terminate);
 
-        Assert.Equal(TransferErrorCode.BadRequest, replies[1].ErrorCode());
+        Assert.Equal(ErrorCodes.BadRequest, replies[1].ErrorCode());
         Assert.Equal("complete", replies[^1].Str("event"));
         Assert.Null(replies[^1].ErrorCode());
     }
@@ -97,7 +97,7 @@ public sealed class TransferSessionTests
             $$"""{"event":"upload","oid":"{{Oid1}}","size":"big","path":"/x"}""", Terminate);
 
         Assert.Equal(Oid1, replies[1].Str("oid"));
-        Assert.Equal(TransferErrorCode.BadRequest, replies[1].ErrorCode());
+        Assert.Equal(ErrorCodes.BadRequest, replies[1].ErrorCode());
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class TransferSessionTests
         var replies = await RunAsync(handler, Init(), line, Terminate);
 
         Assert.Equal(2, replies.Count);
-        Assert.Equal(TransferErrorCode.BadRequest, replies[1].ErrorCode());
+        Assert.Equal(ErrorCodes.BadRequest, replies[1].ErrorCode());
         Assert.Contains(named, replies[1].ErrorMessage());
         Assert.Empty(handler.Seen);
     }
@@ -162,7 +162,7 @@ public sealed class TransferSessionTests
     [Fact]
     public async Task Session_ManyRequests_EveryStdoutLineIsAProtocolMessage()
     {
-        var handler = new FakeHandler { Fail = i => i.Size % 2 == 0 ? new TransferException(TransferErrorCode.NotFound, "missing") : null };
+        var handler = new FakeHandler { Fail = i => i.Size % 2 == 0 ? new LfsS3Exception(ErrorCodes.NotFound, "missing") : null };
         var lines = new List<string> { Init("download") };
         for (var i = 1; i <= 20; i++)
         {

@@ -89,8 +89,8 @@ public abstract class ObjectStoreContract
         var read = await Assert.ThrowsAsync<StoreException>(() => ReadAsync(store, "x.bin", "no-such-version"));
         var meta = await Assert.ThrowsAsync<StoreException>(() => store.GetOidAsync("nope.bin", "no-such-version", default));
 
-        Assert.Equal(TransferErrorCode.NotFound, read.Code);
-        Assert.Equal(TransferErrorCode.NotFound, meta.Code);
+        Assert.Equal(ErrorCodes.NotFound, read.Code);
+        Assert.Equal(ErrorCodes.NotFound, meta.Code);
     }
 
     [Fact]

@@ -1,8 +1,9 @@
+using LfsS3Agent.Core.Objects;
 using Microsoft.Extensions.Logging;
 
 namespace LfsS3Agent.Core.Diagnostics;
 
-/// <summary>Source-generated log calls; message bodies only at Trace level.</summary>
+/// <summary>Source-generated log calls, one per event; message bodies only at Trace level.</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "init operation={Operation} remote={Remote}")]
@@ -23,12 +24,27 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "session ends: {Reason}")]
     public static partial void SessionEnd(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "{Message}")]
-    public static partial void Info(ILogger logger, string message);
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "{Oid} already stored as {Location} version {VersionId} ({Source})")]
+    public static partial void AlreadyStored(ILogger logger, string oid, string location, string versionId, CandidateSource source);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "{Message}")]
-    public static partial void Warn(ILogger logger, string message, Exception? exception = null);
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "uploaded {Oid} to {Location} version {VersionId}")]
+    public static partial void Uploaded(ILogger logger, string oid, string location, string versionId);
 
-    [LoggerMessage(EventId = 9, Level = LogLevel.Debug, Message = "{Message}")]
-    public static partial void Debug(ILogger logger, string message);
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "no path in git history for {Oid}; storing it as {Location}")]
+    public static partial void NoPathInHistory(ILogger logger, string oid, string location);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "{Location} version {VersionId} ({Source}) is not {Oid}: {Reason}")]
+    public static partial void CandidateRejected(ILogger logger, string location, string versionId, CandidateSource source, string oid, string reason);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "mapping: {Problem}")]
+    public static partial void MappingLineSkipped(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "mapping file: {Count} new entries")]
+    public static partial void MappingSynced(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "could not update {Path}: {Reason}")]
+    public static partial void MappingSyncFailed(ILogger logger, string? path, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "cannot look at {Location}: {Reason}")]
+    public static partial void KeyUnusable(ILogger logger, string location, string reason);
 }

@@ -20,7 +20,7 @@ public sealed record GitRepository(string? WorkTree, string CommonDir, GitRunner
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         if (result.ExitCode != 0 || lines.Length < 2)
         {
-            throw new TransferException(TransferErrorCode.NotConfigured,
+            throw new LfsS3Exception(ErrorCodes.NotConfigured,
                 $"not inside a git repository ({directory}): run this inside a clone, or `git init` first");
         }
 

@@ -5,7 +5,7 @@ using LfsS3Agent.Core.Transfer;
 namespace LfsS3Agent.Core.Git;
 
 /// <summary>Failure of a git command; the message carries git's own stderr.</summary>
-public sealed class GitException(string message, int exitCode) : TransferException(TransferErrorCode.Internal, message)
+public sealed class GitException(string message, int exitCode) : LfsS3Exception(ErrorCodes.Internal, message)
 {
     public int ExitCode { get; } = exitCode;
 }

@@ -30,7 +30,7 @@ public sealed record LfsPointer(string Oid, long Size)
         var sizeText = content[(sizeAt + SizePrefix.Length)..];
         var end = sizeText.IndexOf((byte)'\n');
         var ok = long.TryParse(Encoding.ASCII.GetString(end < 0 ? sizeText : sizeText[..end]), NumberStyles.None, CultureInfo.InvariantCulture, out var size);
-        return ok && Protocol.TransferSession.IsOid(oid) ? new LfsPointer(oid, size) : null;
+        return ok && Core.Oid.IsValid(oid) ? new LfsPointer(oid, size) : null;
     }
 }
 

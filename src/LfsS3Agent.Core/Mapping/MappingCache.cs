@@ -5,14 +5,18 @@ namespace LfsS3Agent.Core.Mapping;
 /// <summary>
 /// The local SQLite cache in the git directory (never committed): verified OID -> version entries per
 /// store, OID -> path from git history, and which commits the path scan has covered. WAL mode and a busy
-/// timeout let the eight agent processes of one transfer write at once without losing entries.
+/// timeout let the eight agent processes of one transfer write at once without losing entries. One instance
+/// answers for one store; calls are serialised, so verbs may use it from parallel work.
 /// </summary>
 public sealed class MappingCache : IDisposable
 {
     private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+    private readonly string _store;
 
-    public MappingCache(string databasePath)
+    public MappingCache(string databasePath, string storeId)
     {
+        _store = storeId;
         Directory.CreateDirectory(Path.GetDirectoryName(databasePath)!);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -55,40 +59,44 @@ public sealed class MappingCache : IDisposable
 
     public static string DefaultPath(string stateDir) => Path.Combine(stateDir, "cache.db");
 
-    public MappingEntry? Find(string store, string oid)
+    public MappingEntry? Find(string oid)
     {
+        using var scope = _gate.EnterScope();
         using var command = Command("SELECT size, version_id, key FROM objects WHERE store = $store AND oid = $oid",
-            ("$store", store), ("$oid", oid));
+            ("$store", _store), ("$oid", oid));
         using var reader = command.ExecuteReader();
         return reader.Read() ? new MappingEntry(oid, reader.GetInt64(0), reader.GetString(1), reader.GetString(2)) : null;
     }
 
     /// <summary>Records a verified entry; <paramref name="uploaded"/> marks entries that belong in the mapping file.</summary>
-    public void Put(string store, MappingEntry entry, bool uploaded = false)
+    public void Put(MappingEntry entry, bool uploaded = false)
     {
+        using var scope = _gate.EnterScope();
         using var command = Command("""
             INSERT INTO objects(store, oid, size, version_id, key, uploaded) VALUES($store, $oid, $size, $version, $key, $uploaded)
             ON CONFLICT(store, oid) DO UPDATE SET size = excluded.size, version_id = excluded.version_id, key = excluded.key,
                 uploaded = max(uploaded, excluded.uploaded)
-            """, ("$store", store), ("$oid", entry.Oid), ("$size", entry.Size), ("$version", entry.VersionId), ("$key", entry.Key),
+            """, ("$store", _store), ("$oid", entry.Oid), ("$size", entry.Size), ("$version", entry.VersionId), ("$key", entry.Key),
             ("$uploaded", uploaded ? 1 : 0));
         command.ExecuteNonQuery();
     }
 
     /// <summary>Entries this clone pushed (or found already stored while pushing): what the mapping file must hold.</summary>
-    public List<MappingEntry> Uploaded(string store) => Select("SELECT oid, size, version_id, key FROM objects WHERE store = $store AND uploaded = 1", store);
+    public List<MappingEntry> Uploaded() => Select("SELECT oid, size, version_id, key FROM objects WHERE store = $store AND uploaded = 1");
 
-    public void Remove(string store, string oid)
+    public void Remove(string oid)
     {
-        using var command = Command("DELETE FROM objects WHERE store = $store AND oid = $oid", ("$store", store), ("$oid", oid));
+        using var scope = _gate.EnterScope();
+        using var command = Command("DELETE FROM objects WHERE store = $store AND oid = $oid", ("$store", _store), ("$oid", oid));
         command.ExecuteNonQuery();
     }
 
-    public List<MappingEntry> All(string store) => Select("SELECT oid, size, version_id, key FROM objects WHERE store = $store", store);
+    public List<MappingEntry> All() => Select("SELECT oid, size, version_id, key FROM objects WHERE store = $store");
 
-    private List<MappingEntry> Select(string sql, string store)
+    private List<MappingEntry> Select(string sql)
     {
-        using var command = Command(sql, ("$store", store));
+        using var scope = _gate.EnterScope();
+        using var command = Command(sql, ("$store", _store));
         using var reader = command.ExecuteReader();
         var result = new List<MappingEntry>();
         while (reader.Read())
@@ -102,6 +110,7 @@ public sealed class MappingCache : IDisposable
     /// <summary>Every path recorded for the OID, the first recorded (the upload path) first.</summary>
     public List<string> FindPaths(string oid)
     {
+        using var scope = _gate.EnterScope();
         using var command = Command("SELECT path FROM paths WHERE oid = $oid ORDER BY seq", ("$oid", oid));
         using var reader = command.ExecuteReader();
         var result = new List<string>();
@@ -116,6 +125,7 @@ public sealed class MappingCache : IDisposable
     /// <summary>Every pointer found in history: OID, size and its paths (upload path first).</summary>
     public List<(string Oid, long Size, List<string> Paths)> AllPointers()
     {
+        using var scope = _gate.EnterScope();
         using var command = Command("SELECT oid, size, path FROM paths ORDER BY seq");
         using var reader = command.ExecuteReader();
         var byOid = new Dictionary<string, (string, long, List<string>)>(StringComparer.Ordinal);
@@ -135,6 +145,7 @@ public sealed class MappingCache : IDisposable
 
     public IReadOnlySet<string> ScannedTips()
     {
+        using var scope = _gate.EnterScope();
         using var command = Command("SELECT commit_id FROM scanned_tips");
         using var reader = command.ExecuteReader();
         var result = new HashSet<string>(StringComparer.Ordinal);
@@ -149,6 +160,7 @@ public sealed class MappingCache : IDisposable
     /// <summary>Records the paths found and the tips they were found from, in one transaction.</summary>
     public void AddScan(IEnumerable<(string Oid, long Size, string Path)> paths, IEnumerable<string> tips)
     {
+        using var scope = _gate.EnterScope();
         using var transaction = _connection.BeginTransaction();
         using (var insert = Command("INSERT OR IGNORE INTO paths(oid, size, path) VALUES($oid, $size, $path)", ("$oid", ""), ("$size", 0L), ("$path", "")))
         {

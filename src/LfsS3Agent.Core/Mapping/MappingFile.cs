@@ -1,5 +1,4 @@
 using System.Text;
-using LfsS3Agent.Core.Protocol;
 
 namespace LfsS3Agent.Core.Mapping;
 
@@ -34,7 +33,7 @@ public static class MappingFile
             {
                 problems.Add(new MappingProblem(lineNumber, $"expected 4 tab-separated fields, found {fields.Length}"));
             }
-            else if (!TransferSession.IsOid(fields[0]))
+            else if (!Oid.IsValid(fields[0]))
             {
                 problems.Add(new MappingProblem(lineNumber, "the first field is not a SHA-256 OID"));
             }

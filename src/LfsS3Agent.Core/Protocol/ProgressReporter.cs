@@ -1,4 +1,4 @@
-using LfsS3Agent.Core.Transfer;
+using LfsS3Agent.Core.Storage;
 
 namespace LfsS3Agent.Core.Protocol;
 

@@ -58,7 +58,7 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
         if (request is null)
         {
             Log.BadRequest(logger, parseError!);
-            writer.WriteError(new ProtocolError(TransferErrorCode.BadRequest, parseError!));
+            writer.WriteError(new ProtocolError(ErrorCodes.BadRequest, parseError!));
             return true;
         }
 
@@ -87,7 +87,7 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
         {
             var message = $"init has operation \"{request.Operation}\"; expected upload or download";
             Log.BadRequest(logger, message);
-            writer.WriteError(new ProtocolError(TransferErrorCode.BadRequest, message));
+            writer.WriteError(new ProtocolError(ErrorCodes.BadRequest, message));
             return;
         }
 
@@ -120,7 +120,7 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
             {
                 problem = $"{request.Event} received in a {_operation} session";
             }
-            else if (oid is null || !IsOid(oid))
+            else if (!Oid.IsValid(oid))
             {
                 problem = $"\"oid\" must be 64 lowercase hex digits (SHA-256), got \"{oid}\"";
             }
@@ -154,7 +154,7 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
         catch (Exception ex)
         {
             var error = ToProtocolError(ex);
-            Log.TransferFailed(logger, item.Operation, item.Oid, error.Code, error.Message, ex is TransferException ? null : ex);
+            Log.TransferFailed(logger, item.Operation, item.Oid, error.Code, error.Message, ex is LfsS3Exception ? null : ex);
             reply = new CompleteMessage(item.Oid, Error: error);
         }
 
@@ -164,7 +164,7 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
     private void Reject(string? oid, string message)
     {
         Log.BadRequest(logger, message);
-        var error = new ProtocolError(TransferErrorCode.BadRequest, message);
+        var error = new ProtocolError(ErrorCodes.BadRequest, message);
         if (oid is null)
         {
             writer.WriteError(error);
@@ -177,9 +177,9 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
 
     private static ProtocolError ToProtocolError(Exception ex) => ex switch
     {
-        TransferException t => new ProtocolError(t.Code, t.Message),
-        OperationCanceledException => new ProtocolError(TransferErrorCode.Unavailable, "git-lfs-s3: transfer cancelled"),
-        _ => new ProtocolError(TransferErrorCode.Internal,
+        LfsS3Exception t => new ProtocolError(t.Code, t.Message),
+        OperationCanceledException => new ProtocolError(ErrorCodes.Unavailable, "git-lfs-s3: transfer cancelled"),
+        _ => new ProtocolError(ErrorCodes.Internal,
             $"git-lfs-s3: unexpected {ex.GetType().Name}: {ex.Message} (rerun with GIT_TRACE=1 for details)"),
     };
 
@@ -218,7 +218,4 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
 
     private static string? StringField(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    internal static bool IsOid(string oid) =>
-        oid.Length == 64 && oid.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using LfsS3Agent.Core.Transfer;
 
 namespace LfsS3Agent.Core.Settings;
 
@@ -16,7 +15,14 @@ public sealed class AgentSettings
 
     private readonly IReadOnlyDictionary<string, SettingValue> _values;
 
-    public AgentSettings(IReadOnlyDictionary<string, SettingValue> values) => _values = values;
+    public AgentSettings(IReadOnlyDictionary<string, SettingValue> values, IReadOnlyDictionary<string, string>? awsVariables = null)
+    {
+        _values = values;
+        AwsVariables = awsVariables ?? new Dictionary<string, string>();
+    }
+
+    /// <summary>The standard <c>AWS_*</c> variables (credentials and the like) for the S3 store's credential chain.</summary>
+    public IReadOnlyDictionary<string, string> AwsVariables { get; }
 
     public SettingValue? Find(SettingName name) => _values.GetValueOrDefault(name.GitKey);
 
@@ -94,7 +100,7 @@ public sealed class AgentSettings
     public string? LogLevel => Get(SettingNames.LogLevel);
 
     /// <summary>The bucket, or an error that says how to set it.</summary>
-    public string RequireBucket() => Bucket ?? throw new TransferException(TransferErrorCode.NotConfigured,
+    public string RequireBucket() => Bucket ?? throw new LfsS3Exception(ErrorCodes.NotConfigured,
         "this repository is not set up for git-lfs-s3: run `git lfs-s3 init --bucket <bucket>` (or `--store file:///path`) "
         + "and commit .lfs-s3/ (or set lfs-s3.bucket in git config or LFS_S3_BUCKET)");
 
@@ -140,7 +146,7 @@ public sealed class AgentSettings
         return shift < 0 ? null : number << shift;
     }
 
-    private TransferException Invalid(SettingName name, string value, string expected) =>
-        new(TransferErrorCode.NotConfigured,
+    private LfsS3Exception Invalid(SettingName name, string value, string expected) =>
+        new(ErrorCodes.NotConfigured,
             $"setting {name.GitKey} = \"{value}\" (from {Find(name)?.Source}) is invalid: expected {expected}");
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using LfsS3Agent.Core.Git;
 
 namespace LfsS3Agent.Core.Settings;
@@ -9,18 +8,26 @@ namespace LfsS3Agent.Core.Settings;
 /// </summary>
 public static class SettingsResolver
 {
-    public static async Task<AgentSettings> LoadAsync(GitRepository? repository, IReadOnlyDictionary<string, string> environment,
-        CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Everything for a process in <paramref name="environment"/>'s directory. <paramref name="repoConfig"/>
+    /// stands in for the committed file (init checks the settings it is about to write).
+    /// </summary>
+    public static async Task<AgentSettings> LoadAsync(GitRepository? repository, ProcessEnvironment environment,
+        IReadOnlyDictionary<string, string>? repoConfig = null, CancellationToken cancellationToken = default)
     {
-        var git = repository?.Git ?? new GitRunner(Environment.CurrentDirectory);
+        var git = repository?.Git ?? new GitRunner(environment.WorkingDirectory);
         // lfs.storage is git-lfs's own: it moves .git/lfs, and with it the temp folder downloads must land in.
         var gitConfig = ParseGetRegexp((await git.RunAsync(["config", "-z", "--get-regexp", @"^lfs-s3\.|^lfs\.storage$"],
             allowFailure: true, cancellationToken: cancellationToken)).Stdout);
-        var repoConfig = repository is null
+        repoConfig ??= repository is null
             ? new Dictionary<string, string>()
             : await ReadRepoConfigAsync(repository, cancellationToken);
-        return Resolve(environment, gitConfig, repoConfig);
+        return Resolve(environment.Variables, gitConfig, repoConfig);
     }
+
+    /// <summary>What the environment alone says, for the moment before a repository is known (log level and file).</summary>
+    public static AgentSettings FromEnvironment(ProcessEnvironment environment) =>
+        Resolve(environment.Variables, new Dictionary<string, string>(), new Dictionary<string, string>());
 
     /// <summary>Reads the committed settings from the work tree, or from HEAD while a clone is still checking out.</summary>
     public static async Task<Dictionary<string, string>> ReadRepoConfigAsync(GitRepository repository, CancellationToken cancellationToken)
@@ -61,18 +68,12 @@ public static class SettingsResolver
         Fallback(values, environment, SettingNames.Region, "AWS_REGION", "AWS_DEFAULT_REGION");
         Fallback(values, environment, SettingNames.Endpoint, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
         Fallback(values, environment, SettingNames.Profile, "AWS_PROFILE");
-        return new AgentSettings(values);
-    }
 
-    public static Dictionary<string, string> CurrentEnvironment()
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            result[(string)entry.Key] = entry.Value as string ?? "";
-        }
-
-        return result;
+        // The AWS SDK's own variables (credentials, container and web identity, IMDS switch) travel with the
+        // settings, so the credential chain reads them here and nowhere else.
+        var aws = environment.Where(e => e.Key.StartsWith("AWS_", StringComparison.Ordinal) && e.Value.Length > 0)
+            .ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        return new AgentSettings(values, aws);
     }
 
     private static void Fallback(Dictionary<string, SettingValue> values, IReadOnlyDictionary<string, string> environment,

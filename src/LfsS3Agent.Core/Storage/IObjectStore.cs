@@ -26,10 +26,19 @@ public interface IObjectStore
     /// <summary>Checks the bucket exists and is reachable, and returns its versioning state.</summary>
     Task<VersioningState> GetVersioningAsync(CancellationToken cancellationToken);
 
+    /// <summary>Why writing is refused when versioning is not enabled, and this store's way to enable it.</summary>
+    string VersioningOffMessage(VersioningState state);
+
+    /// <summary>What doctor checks for this kind of store (credentials, clock, the folder), run in this order.</summary>
+    IReadOnlyList<StoreCheck> Checks { get; }
+
     /// <summary>Stores the file at <paramref name="key"/> with the OID in its metadata; returns the new version id from the write itself.</summary>
     Task<string> UploadAsync(string key, string filePath, long size, string oid, IProgressReporter progress, CancellationToken cancellationToken);
 
-    /// <summary>Writes one exact version's bytes to <paramref name="destination"/>, in order.</summary>
+    /// <summary>
+    /// Writes one exact version's bytes to <paramref name="destination"/>, in order. The store owns retries: a
+    /// failed request or a body that breaks off is retried here (<c>lfs-s3.maxretries</c>), never by callers.
+    /// </summary>
     Task DownloadAsync(string key, string versionId, Stream destination, IProgressReporter progress, CancellationToken cancellationToken);
 
     /// <summary>The versions of exactly this key (not of keys it prefixes), newest first.</summary>
@@ -54,25 +63,26 @@ public interface IObjectStoreFactory
     IObjectStore Create(AgentSettings settings);
 }
 
-/// <summary>A storage failure translated into words the user can act on; transient ones are retried.</summary>
-public sealed class StoreException(int code, string message, bool transient = false, Exception? inner = null)
-    : TransferException(code, message, inner)
+/// <summary>A storage failure translated into words the user can act on, after the store's own retries.</summary>
+public sealed class StoreException(int code, string message, Exception? inner = null) : LfsS3Exception(code, message, inner);
+
+/// <summary>Outcome of one doctor check.</summary>
+public enum CheckStatus
 {
-    public bool Transient { get; } = transient;
+    Ok,
+    Warn,
+    Fail,
 }
 
-/// <summary>Messages about the bucket that several commands give.</summary>
-public static class StoreMessages
+/// <summary>One line of doctor's report; <paramref name="Stop"/> when later checks cannot run after this failure.</summary>
+public sealed record CheckResult(CheckStatus Status, string Detail, bool Stop = false)
 {
-    public static string VersioningOff(string bucket, string? endpoint, VersioningState state) =>
-        $"bucket \"{bucket}\" has versioning {(state == VersioningState.Suspended ? "suspended" : "off")}, so edited files would overwrite "
-        + "their old versions and old commits could not be checked out; enable it with `aws s3api put-bucket-versioning "
-        + $"--bucket {bucket} --versioning-configuration Status=Enabled{(endpoint is null ? "" : " --endpoint-url " + endpoint)}`";
+    public static CheckResult Ok(string detail) => new(CheckStatus.Ok, detail);
+
+    public static CheckResult Warn(string detail) => new(CheckStatus.Warn, detail);
+
+    public static CheckResult Fail(string detail, bool stop = false) => new(CheckStatus.Fail, detail, stop);
 }
 
-/// <summary>A store that signs requests says where its credentials come from (for doctor; never the secret).</summary>
-public interface ICredentialSource
-{
-    /// <summary>Resolves the credentials now; throws a <see cref="StoreException"/> that says how to provide them.</summary>
-    string DescribeCredentials();
-}
+/// <summary>A named doctor check that a store contributes.</summary>
+public sealed record StoreCheck(string Name, Func<CancellationToken, Task<CheckResult>> RunAsync);

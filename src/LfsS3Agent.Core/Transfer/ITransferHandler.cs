@@ -1,23 +1,9 @@
+using LfsS3Agent.Core.Storage;
+
 namespace LfsS3Agent.Core.Transfer;
 
 /// <summary>One object to move, as validated from a protocol request.</summary>
 public sealed record TransferItem(string Operation, string Oid, long Size, string? LocalPath);
-
-/// <summary>Receives the bytes done so far of the transfer in progress (callable from several threads).</summary>
-public interface IProgressReporter
-{
-    void Report(long bytesSoFar);
-}
-
-/// <summary>Progress that nobody watches (command-line verbs).</summary>
-public sealed class NoProgress : IProgressReporter
-{
-    public static readonly NoProgress Instance = new();
-
-    public void Report(long bytesSoFar)
-    {
-    }
-}
 
 /// <summary>Does the work behind upload and download requests; returns values, never writes to stdout.</summary>
 public interface ITransferHandler : IAsyncDisposable

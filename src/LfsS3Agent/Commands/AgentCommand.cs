@@ -1,14 +1,26 @@
+using LfsS3Agent.Core;
 using LfsS3Agent.Core.Protocol;
+using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 using LfsS3Agent.Core.Transfer;
 using Microsoft.Extensions.Logging;
 
 namespace LfsS3Agent.Commands;
 
+/// <summary>The protocol streams: the process's stdin and stdout, which nothing else may write to.</summary>
+public sealed record AgentStreams(Func<Stream> Input, Func<Stream> Output);
+
 /// <summary><c>git lfs-s3 agent</c>: the standalone transfer agent git-lfs starts, speaking its protocol on stdin/stdout.</summary>
-public sealed class AgentCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, AgentLoggerProvider logs, ILogger<AgentCommand> logger)
+public sealed class AgentCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, AgentStreams streams,
+    AgentLoggerProvider logs, ILogger<AgentCommand> logger) : Verb
 {
-    public const string Help = """
+    public override string Name => "agent";
+
+    public override string Summary => "the transfer agent that git-lfs runs (not for direct use)";
+
+    public override bool Hidden => true;
+
+    public override string Help => """
         usage: git lfs-s3 agent
 
         The custom transfer agent that git-lfs starts (see `git lfs-s3 install`); it reads git-lfs's
@@ -16,10 +28,10 @@ public sealed class AgentCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         Logs go to stderr (shown with GIT_TRACE=1) and to LFS_S3_LOG_FILE / lfs-s3.logfile if set.
         """;
 
-    public async Task<int> RunAsync(Stream input, Stream output, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
-        var writer = new ProtocolWriter(output);
-        var session = new TransferSession(input, writer, (_, _) => new ObjectTransfer(OpenAsync, logger), logger);
+        var writer = new ProtocolWriter(streams.Output());
+        var session = new TransferSession(streams.Input(), writer, (_, _) => new ObjectTransfer(OpenAsync, logger), logger);
         try
         {
             await session.RunAsync(cancellationToken);
@@ -33,10 +45,10 @@ public sealed class AgentCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         }
     }
 
-    private async Task<RepositoryContext> OpenAsync(CancellationToken cancellationToken)
+    private async Task<Workspace> OpenAsync(CancellationToken cancellationToken)
     {
-        var context = await RepositoryContext.OpenAsync(environment.WorkingDirectory, environment.Variables, storeFactory, cancellationToken);
-        logs.Configure(context.Settings);
-        return context;
+        var workspace = await Workspace.OpenAsync(environment, storeFactory, cancellationToken);
+        logs.Configure(workspace.Settings);
+        return workspace;
     }
 }

@@ -1,14 +1,18 @@
 namespace LfsS3Agent.Commands;
 
-/// <summary>A usage mistake: printed with the verb's help, exit code 2.</summary>
+/// <summary>A usage mistake: printed with a pointer to the verb's help, exit code 2.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
-/// <summary>Options of one verb: <c>--name value</c>, <c>--name=value</c> and flags; nothing positional.</summary>
+/// <summary>A failure of a command-line verb: printed as <c>fatal: message</c>, exit code 1.</summary>
+public sealed class CommandException(string message) : Exception(message);
+
+/// <summary>A verb's arguments: <c>--name value</c>, <c>--name=value</c>, flags, and positional arguments where the verb takes them.</summary>
 public sealed class CommandLine
 {
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    private readonly List<string> _arguments = [];
 
-    public CommandLine(IEnumerable<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> flags)
+    public CommandLine(IEnumerable<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> flags, bool positional = false)
     {
         using var e = args.GetEnumerator();
         while (e.MoveNext())
@@ -20,9 +24,15 @@ public sealed class CommandLine
                 continue;
             }
 
-            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
             {
-                throw new UsageException($"unexpected argument \"{arg}\"");
+                _arguments.Add(arg == "--" && e.MoveNext() ? e.Current : arg);
+                if (!positional)
+                {
+                    throw new UsageException($"unexpected argument \"{_arguments[^1]}\"");
+                }
+
+                continue;
             }
 
             var eq = arg.IndexOf('=');
@@ -33,18 +43,9 @@ public sealed class CommandLine
             }
             else if (valueOptions.Contains(name))
             {
-                if (eq > 0)
-                {
-                    _options[name] = arg[(eq + 1)..];
-                }
-                else if (e.MoveNext())
-                {
-                    _options[name] = e.Current;
-                }
-                else
-                {
-                    throw new UsageException($"--{name} needs a value");
-                }
+                _options[name] = eq > 0 ? arg[(eq + 1)..]
+                    : e.MoveNext() ? e.Current
+                    : throw new UsageException($"--{name} needs a value");
             }
             else
             {
@@ -54,6 +55,9 @@ public sealed class CommandLine
     }
 
     public bool Help { get; }
+
+    /// <summary>Positional arguments, in order.</summary>
+    public IReadOnlyList<string> Arguments => _arguments;
 
     public bool Has(string name) => _options.ContainsKey(name);
 

@@ -1,16 +1,25 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
-using LfsS3Agent.Core.Transfer;
 
 namespace LfsS3Agent.Commands;
 
-/// <summary><c>git lfs-s3 doctor</c>: checks everything a push or clone needs, one line per check with its fix.</summary>
-public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout)
+/// <summary>
+/// <c>git lfs-s3 doctor</c>: a list of checks, one line each with its fix. The repository checks come first;
+/// once the settings name a store, that store adds its own (credentials and clock for S3, the folder for
+/// the folder store), then the bucket's versioning and a probe of list, read and write.
+/// </summary>
+public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout) : Verb
 {
-    public const string Help = """
+    public override string Name => "doctor";
+
+    public override string Summary => "check git, git-lfs, the wiring, credentials, bucket, permissions, clock; say how to fix";
+
+    public override string Help => """
         usage: git lfs-s3 doctor
 
         Checks, one line each, with the fix for every failure: git and git-lfs versions, the agent wiring
@@ -20,150 +29,127 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         needed works (warnings do not count).
         """;
 
-    private int _failures;
+    private readonly GitRunner _git = new(environment.WorkingDirectory);
+    private GitRepository? _repository;
+    private AgentSettings? _settings;
+    private IObjectStore? _store;
+    private VersioningState _versioning;
 
-    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
-        var git = new GitRunner(environment.WorkingDirectory);
-        if (!await CheckToolsAsync(git, cancellationToken))
+        var checks = new Queue<StoreCheck>(
+        [
+            new("git", CheckGitAsync), new("git-lfs", CheckGitLfsAsync), new("agent", CheckWiringAsync),
+            new("repository", CheckRepositoryAsync), new("settings", CheckSettingsAsync), new("remotes", CheckRemotesAsync),
+        ]);
+        var failures = 0;
+        while (checks.TryDequeue(out var check))
         {
-            return Finish();
-        }
-
-        await CheckWiringAsync(git, cancellationToken);
-
-        GitRepository repository;
-        try
-        {
-            repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
-        }
-        catch (TransferException ex)
-        {
-            Fail("repository", ex.Message);
-            return Finish();
-        }
-
-        var settings = await SettingsResolver.LoadAsync(repository, environment.Variables, cancellationToken);
-        try
-        {
-            settings.RequireStore();
-            Ok("settings", $"{settings.StoreDescription}, prefix \"{settings.Prefix}\" ({(settings.Find(SettingNames.Store) ?? settings.Find(SettingNames.Bucket))!.Source})");
-        }
-        catch (TransferException ex)
-        {
-            Fail("settings", ex.Message);
-            return Finish();
-        }
-
-        await CheckRemotesAsync(repository, cancellationToken);
-        var store = storeFactory.Create(settings);
-        if (store is ICredentialSource credentials)
-        {
-            try
+            var result = await check.RunAsync(cancellationToken);
+            failures += result.Status == CheckStatus.Fail ? 1 : 0;
+            var status = result.Status switch { CheckStatus.Ok => "ok", CheckStatus.Warn => "warn", _ => "FAIL" };
+            await stdout.WriteLineAsync($"{status,-5} {check.Name,-12} {result.Detail}");
+            if (result.Stop)
             {
-                Ok("credentials", $"from {credentials.DescribeCredentials()}");
+                break;
             }
-            catch (TransferException ex)
+
+            if (check.Name == "settings" && _store is { } store)
             {
-                Fail("credentials", ex.Message);
-                return Finish();
+                foreach (var more in store.Checks.Concat([new("bucket", CheckBucketAsync), new("versioning", CheckVersioningAsync), new("permissions", CheckPermissionsAsync)]))
+                {
+                    checks.Enqueue(more);
+                }
             }
         }
 
-        try
-        {
-            var state = await store.GetVersioningAsync(cancellationToken);
-            if (state == VersioningState.Enabled)
-            {
-                Ok("bucket", $"{settings.StoreDescription} is reachable and has versioning enabled");
-            }
-            else
-            {
-                Fail("versioning", StoreMessages.VersioningOff(settings.RequireBucket(), settings.Endpoint, state));
-            }
-        }
-        catch (TransferException ex)
-        {
-            Fail("bucket", ex.Message);
-            return Finish();
-        }
-
-        await CheckPermissionsAsync(store, settings, cancellationToken);
-        if (settings.FolderStore is null)
-        {
-            await CheckClockAsync(settings, cancellationToken);
-        }
-
-        return Finish();
+        await stdout.WriteLineAsync(failures == 0 ? "all checks passed" : $"{failures} check(s) failed");
+        return failures == 0 ? 0 : 1;
     }
 
-    private async Task<bool> CheckToolsAsync(GitRunner git, CancellationToken cancellationToken)
+    private async Task<CheckResult> CheckGitAsync(CancellationToken cancellationToken)
     {
-        GitResult version;
         try
         {
-            version = await git.RunAsync(["--version"], allowFailure: true, cancellationToken: cancellationToken);
+            return CheckResult.Ok((await _git.RunAsync(["--version"], allowFailure: true, cancellationToken: cancellationToken)).Stdout.Trim());
         }
         catch (GitException ex)
         {
-            Fail("git", ex.Message);
-            return false;
+            return CheckResult.Fail(ex.Message, stop: true);
         }
+    }
 
-        Ok("git", version.Stdout.Trim());
-        var lfs = await git.RunAsync(["lfs", "version"], allowFailure: true, cancellationToken: cancellationToken);
+    private async Task<CheckResult> CheckGitLfsAsync(CancellationToken cancellationToken)
+    {
+        var lfs = await _git.RunAsync(["lfs", "version"], allowFailure: true, cancellationToken: cancellationToken);
         var match = LfsVersion().Match(lfs.Stdout);
         if (lfs.ExitCode != 0 || !match.Success)
         {
-            Fail("git-lfs", "git-lfs is not installed: install it (apt-get install git-lfs, brew install git-lfs, or https://git-lfs.com)");
-            return false;
+            return CheckResult.Fail("git-lfs is not installed: install it (apt-get install git-lfs, brew install git-lfs, or https://git-lfs.com)", stop: true);
         }
 
-        if (int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) < 3)
-        {
-            Fail("git-lfs", $"{lfs.Stdout.Trim()} is too old: install git-lfs 3.0 or later");
-            return false;
-        }
-
-        Ok("git-lfs", lfs.Stdout.Trim());
-        return true;
+        return int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) < 3
+            ? CheckResult.Fail($"{lfs.Stdout.Trim()} is too old: install git-lfs 3.0 or later", stop: true)
+            : CheckResult.Ok(lfs.Stdout.Trim());
     }
 
-    private async Task CheckWiringAsync(GitRunner git, CancellationToken cancellationToken)
+    private async Task<CheckResult> CheckWiringAsync(CancellationToken cancellationToken)
     {
         async Task<string?> Get(string key)
         {
-            var r = await git.RunAsync(["config", "--get", key], allowFailure: true, cancellationToken: cancellationToken);
+            var r = await _git.RunAsync(["config", "--get", key], allowFailure: true, cancellationToken: cancellationToken);
             return r.ExitCode == 0 ? r.Stdout.Trim() : null;
         }
 
+        var name = AgentWiring.AgentName;
         var agent = await Get("lfs.standalonetransferagent");
-        var path = await Get($"lfs.customtransfer.{InstallCommand.AgentName}.path");
-        var args = await Get($"lfs.customtransfer.{InstallCommand.AgentName}.args");
-        if (agent != InstallCommand.AgentName)
+        var path = await Get($"lfs.customtransfer.{name}.path");
+        var args = await Get($"lfs.customtransfer.{name}.args");
+        return agent != name
+            ? CheckResult.Fail($"lfs.standalonetransferagent is {(agent is null ? "not set" : $"\"{agent}\"")}, so git-lfs will not use git-lfs-s3: run `git lfs-s3 install`")
+            : path is null || !File.Exists(path)
+                ? CheckResult.Fail($"lfs.customtransfer.{name}.path points to {path ?? "nothing"}, which does not exist: run `git lfs-s3 install` again")
+                : args != "agent"
+                    ? CheckResult.Fail($"lfs.customtransfer.{name}.args is \"{args}\", expected \"agent\": run `git lfs-s3 install` again")
+                    : CheckResult.Ok($"git-lfs runs {path} agent");
+    }
+
+    private async Task<CheckResult> CheckRepositoryAsync(CancellationToken cancellationToken)
+    {
+        try
         {
-            Fail("agent", $"lfs.standalonetransferagent is {(agent is null ? "not set" : $"\"{agent}\"")}, so git-lfs will not use git-lfs-s3: run `git lfs-s3 install`");
+            _repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
+            return CheckResult.Ok(_repository.WorkTree ?? _repository.CommonDir);
         }
-        else if (path is null || !File.Exists(path))
+        catch (LfsS3Exception ex)
         {
-            Fail("agent", $"lfs.customtransfer.{InstallCommand.AgentName}.path points to {path ?? "nothing"}, which does not exist: run `git lfs-s3 install` again");
-        }
-        else if (args != "agent")
-        {
-            Fail("agent", $"lfs.customtransfer.{InstallCommand.AgentName}.args is \"{args}\", expected \"agent\": run `git lfs-s3 install` again");
-        }
-        else
-        {
-            Ok("agent", $"git-lfs runs {path} agent");
+            return CheckResult.Fail(ex.Message, stop: true);
         }
     }
 
-    private async Task CheckRemotesAsync(GitRepository repository, CancellationToken cancellationToken)
+    private async Task<CheckResult> CheckSettingsAsync(CancellationToken cancellationToken)
     {
-        var remotes = await repository.Git.RunAsync(["remote", "-v"], allowFailure: true, cancellationToken: cancellationToken);
-        var lfsUrl = await repository.Git.RunAsync(["config", "--get", "lfs.url"], allowFailure: true, cancellationToken: cancellationToken);
-        var lfsConfigUrl = repository.WorkTree is { } wt
-            ? await repository.Git.RunAsync(["config", "-f", Path.Combine(wt, ".lfsconfig"), "--get", "lfs.url"], allowFailure: true, cancellationToken: cancellationToken)
+        try
+        {
+            var settings = _settings = await SettingsResolver.LoadAsync(_repository, environment, cancellationToken: cancellationToken);
+            settings.RequireStore();
+            _store = storeFactory.Create(settings);
+            var source = (settings.Find(SettingNames.Store) ?? settings.Find(SettingNames.Bucket))!.Source;
+            return CheckResult.Ok($"{settings.StoreDescription}, prefix \"{settings.Prefix}\" ({source})");
+        }
+        catch (LfsS3Exception ex)
+        {
+            return CheckResult.Fail(ex.Message, stop: true);
+        }
+    }
+
+    private async Task<CheckResult> CheckRemotesAsync(CancellationToken cancellationToken)
+    {
+        var git = _repository!.Git;
+        var remotes = await git.RunAsync(["remote", "-v"], allowFailure: true, cancellationToken: cancellationToken);
+        var lfsUrl = await git.RunAsync(["config", "--get", "lfs.url"], allowFailure: true, cancellationToken: cancellationToken);
+        var lfsConfigUrl = _repository.WorkTree is { } wt
+            ? await git.RunAsync(["config", "-f", Path.Combine(wt, ".lfsconfig"), "--get", "lfs.url"], allowFailure: true, cancellationToken: cancellationToken)
             : null;
         var ssh = remotes.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split('\t', ' '))
@@ -171,24 +157,34 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
             .Select(p => p[0])
             .Distinct()
             .ToList();
-        if (ssh.Count == 0)
+        return ssh.Count == 0 ? CheckResult.Ok("no SSH remotes")
+            : lfsUrl.ExitCode == 0 || lfsConfigUrl?.ExitCode == 0
+                ? CheckResult.Ok($"SSH remote {string.Join(", ", ssh)}: lfs.url is set, so git-lfs does not try `ssh ... git-lfs-transfer`")
+                : CheckResult.Warn($"SSH remote {string.Join(", ", ssh)}: git-lfs before 3.5 first runs `ssh ... git-lfs-transfer` there; run `git lfs-s3 init` again (it sets lfs.url in .lfsconfig) or `git config -f .lfsconfig lfs.url {InitCommand.PlaceholderLfsUrl}`");
+    }
+
+    private async Task<CheckResult> CheckBucketAsync(CancellationToken cancellationToken)
+    {
+        try
         {
-            Ok("remotes", "no SSH remotes");
+            _versioning = await _store!.GetVersioningAsync(cancellationToken);
+            return CheckResult.Ok($"{_settings!.StoreDescription} is reachable");
         }
-        else if (lfsUrl.ExitCode == 0 || lfsConfigUrl?.ExitCode == 0)
+        catch (LfsS3Exception ex)
         {
-            Ok("remotes", $"SSH remote {string.Join(", ", ssh)}: lfs.url is set, so git-lfs does not try `ssh ... git-lfs-transfer`");
-        }
-        else
-        {
-            Warn("remotes", $"SSH remote {string.Join(", ", ssh)}: git-lfs before 3.5 first runs `ssh ... git-lfs-transfer` there; run `git lfs-s3 init` again (it sets lfs.url in .lfsconfig) or `git config -f .lfsconfig lfs.url {InitCommand.PlaceholderLfsUrl}`");
+            return CheckResult.Fail(ex.Message, stop: true);
         }
     }
 
-    private async Task CheckPermissionsAsync(IObjectStore store, AgentSettings settings, CancellationToken cancellationToken)
+    private Task<CheckResult> CheckVersioningAsync(CancellationToken cancellationToken) => Task.FromResult(_versioning == VersioningState.Enabled
+        ? CheckResult.Ok("enabled: every push adds a version, old commits stay checkable")
+        : CheckResult.Fail(_store!.VersioningOffMessage(_versioning), stop: true));
+
+    /// <summary>Writes, lists, reads and deletes a probe under <c>&lt;prefix&gt;/.git/</c>, where no file of the repository can be.</summary>
+    private async Task<CheckResult> CheckPermissionsAsync(CancellationToken cancellationToken)
     {
-        // The probe lives under <prefix>/.git/, where no file of the repository can be.
-        var key = (settings.Prefix.Length == 0 ? "" : settings.Prefix + "/") + ".git/lfs-s3-doctor/probe-" + Guid.NewGuid().ToString("N")[..12];
+        var (store, prefix) = (_store!, _settings!.Prefix);
+        var key = new KeyLayout(prefix).ProbeKey("probe-" + Guid.NewGuid().ToString("N")[..12]);
         var file = Path.GetTempFileName();
         var step = "write";
         try
@@ -203,18 +199,13 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
             var readOid = await store.GetOidAsync(key, version, cancellationToken);
             step = "delete the probe";
             await store.DeleteVersionAsync(key, version, cancellationToken);
-            if (listed.All(v => v.VersionId != version) || readOid != oid)
-            {
-                Fail("permissions", $"the probe {store.Describe(key)} did not list or read back as written");
-            }
-            else
-            {
-                Ok("permissions", $"list, read and write under {store.Describe(settings.Prefix)} (probe object written and removed)");
-            }
+            return listed.All(v => v.VersionId != version) || readOid != oid
+                ? CheckResult.Fail($"the probe {store.Describe(key)} did not list or read back as written")
+                : CheckResult.Ok($"list, read and write under {store.Describe(prefix)} (probe object written and removed)");
         }
-        catch (TransferException ex)
+        catch (LfsS3Exception ex)
         {
-            Fail("permissions", $"cannot {step} under {store.Describe(settings.Prefix)}: {ex.Message}");
+            return CheckResult.Fail($"cannot {step} under {store.Describe(prefix)}: {ex.Message}");
         }
         finally
         {
@@ -222,64 +213,10 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         }
     }
 
-    private async Task CheckClockAsync(AgentSettings settings, CancellationToken cancellationToken)
-    {
-        var url = settings.Endpoint ?? $"https://s3.{settings.Region ?? "us-east-1"}.amazonaws.com/";
-        try
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            var before = DateTimeOffset.UtcNow;
-            using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, url), cancellationToken);
-            var local = before + (DateTimeOffset.UtcNow - before) / 2;
-            if (response.Headers.Date is not { } server)
-            {
-                Warn("clock", $"{url} sent no Date header; cannot compare clocks");
-                return;
-            }
-
-            var skew = (local - server).TotalSeconds;
-            var text = $"this machine's clock is {Math.Abs(skew):0} s {(skew >= 0 ? "ahead of" : "behind")} S3's";
-            if (Math.Abs(skew) > 15 * 60)
-            {
-                Fail("clock", $"{text}: S3 refuses requests more than 15 minutes off; fix the clock (enable NTP)");
-            }
-            else if (Math.Abs(skew) > 5 * 60)
-            {
-                Warn("clock", $"{text}: fix the clock (enable NTP) before it reaches 15 minutes");
-            }
-            else
-            {
-                Ok("clock", text);
-            }
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            Warn("clock", $"cannot reach {url} to compare clocks: {ex.Message}");
-        }
-    }
-
     internal static bool IsSsh(string url) =>
         url.StartsWith("ssh://", StringComparison.OrdinalIgnoreCase)
         || url.StartsWith("git+ssh://", StringComparison.OrdinalIgnoreCase)
         || ScpLike().IsMatch(url);
-
-    private void Ok(string check, string detail) => Line("ok", check, detail);
-
-    private void Warn(string check, string detail) => Line("warn", check, detail);
-
-    private void Fail(string check, string detail)
-    {
-        _failures++;
-        Line("FAIL", check, detail);
-    }
-
-    private void Line(string status, string check, string detail) => stdout.WriteLine($"{status,-5} {check,-12} {detail}");
-
-    private int Finish()
-    {
-        stdout.WriteLine(_failures == 0 ? "all checks passed" : $"{_failures} check(s) failed");
-        return _failures == 0 ? 0 : 1;
-    }
 
     [GeneratedRegex(@"^git-lfs/(\d+)\.")]
     private static partial Regex LfsVersion();

@@ -7,9 +7,17 @@ using LfsS3Agent.Core.Storage;
 namespace LfsS3Agent.Commands;
 
 /// <summary><c>git lfs-s3 init</c>: writes the committed repository settings after checking the bucket.</summary>
-public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout)
+public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout) : Verb
 {
-    public const string Help = """
+    public override string Name => "init";
+
+    public override string Summary => "set this repository up: bucket, prefix, region, endpoint (once per repository)";
+
+    public override IReadOnlySet<string> ValueOptions { get; } = new HashSet<string> { "bucket", "store", "prefix", "region", "endpoint" };
+
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "path-style", "no-check" };
+
+    public override string Help => """
         usage: git lfs-s3 init --bucket <bucket> [--prefix <prefix>] [--region <region>]
                                [--endpoint <url>] [--path-style] [--no-check]
                git lfs-s3 init --store file:///path [--prefix <prefix>]
@@ -44,7 +52,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 
         """;
 
-    public async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
     {
         var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
         var workTree = repository.WorkTree ?? throw new CommandException("init needs a work tree, not a bare repository");
@@ -63,15 +71,13 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 
         if (!options.Has("no-check"))
         {
-            var gitConfig = SettingsResolver.ParseGetRegexp((await repository.Git.RunAsync(["config", "-z", "--get-regexp", @"^lfs-s3\."],
-                allowFailure: true, cancellationToken: cancellationToken)).Stdout);
-            var settings = SettingsResolver.Resolve(environment.Variables, gitConfig, committed);
+            var settings = await SettingsResolver.LoadAsync(repository, environment, committed, cancellationToken);
             settings.RequireStore();
             var store = storeFactory.Create(settings);
             var state = await store.GetVersioningAsync(cancellationToken);
             if (state != VersioningState.Enabled)
             {
-                throw new CommandException(StoreMessages.VersioningOff(settings.RequireBucket(), settings.Endpoint, state));
+                throw new CommandException(store.VersioningOffMessage(state));
             }
 
             await stdout.WriteLineAsync($"{settings.StoreDescription} is reachable and keeps versions");
@@ -101,7 +107,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         var agent = await repository.Git.RunAsync(["config", "--get", "lfs.standalonetransferagent"], allowFailure: true,
             cancellationToken: cancellationToken);
         await stdout.WriteLineAsync($"wrote {SettingNames.RepoDir}/ and .lfsconfig; commit them: git add {SettingNames.RepoDir} .lfsconfig && git commit -m \"Store LFS files in S3\"");
-        if (agent.Stdout.Trim() != InstallCommand.AgentName)
+        if (agent.Stdout.Trim() != AgentWiring.AgentName)
         {
             await stdout.WriteLineAsync("note: git-lfs is not set up to use git-lfs-s3 on this machine yet: run `git lfs-s3 install`");
         }

@@ -1,17 +1,32 @@
 using System.Collections.Concurrent;
-using System.Text;
+using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
-using LfsS3Agent.Core.Transfer;
+using Microsoft.Extensions.Logging;
 
 namespace LfsS3Agent.Commands;
 
-/// <summary><c>status</c>, <c>sync</c>, <c>rebuild</c> and <c>verify</c>: the mapping and the bucket, side by side.</summary>
-public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout)
+/// <summary>A verb that works in an opened repository: its settings, store, cache and mapping.</summary>
+public abstract class WorkspaceVerb(IObjectStoreFactory storeFactory, ProcessEnvironment environment) : Verb
 {
-    public const string StatusHelp = """
+    /// <summary>Objects checked at once by verify and rebuild.</summary>
+    protected const int Parallelism = 8;
+
+    protected Task<Workspace> OpenAsync(CancellationToken cancellationToken) => Workspace.OpenAsync(environment, storeFactory, cancellationToken);
+}
+
+/// <summary><c>git lfs-s3 status</c>.</summary>
+public sealed class StatusCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout)
+    : WorkspaceVerb(storeFactory, environment)
+{
+    public override string Name => "status";
+
+    public override string Summary => "mapping entries pushed but not committed, and anything else out of sync";
+
+    public override string Help => """
         usage: git lfs-s3 status
 
         Shows what is out of sync: mapping entries pushed but not yet committed (staged or not), uploads
@@ -19,39 +34,13 @@ public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnv
         malformed mapping lines, and LFS files of HEAD that have no mapping entry yet.
         """;
 
-    public const string SyncHelp = """
-        usage: git lfs-s3 sync
-
-        Adds every upload recorded in this clone to .lfs-s3/mapping.tsv and stages it (every push does the
-        same at its end; this completes a push that was interrupted).
-        """;
-
-    public const string RebuildHelp = """
-        usage: git lfs-s3 rebuild [--write]
-
-        Reconstructs the mapping for every LFS object referenced anywhere in the repository's history from the
-        bucket: the versions of each file's key(s) and the OID in their metadata. Reports what it could not
-        find (exit code 1 then). --write adds what it found to .lfs-s3/mapping.tsv and stages it.
-        """;
-
-    public const string VerifyHelp = """
-        usage: git lfs-s3 verify [<revision>...] [--all] [--content]
-
-        Checks that every LFS object in the given revisions (default HEAD; --all: every object in the
-        history of every ref) resolves to a stored version of the right size with its OID recorded, and with
-        --content that the bytes hash to the OID. Exit code 1 when anything is missing or wrong.
-        """;
-
-    private const int Parallelism = 8;
-
-    public async Task<int> StatusAsync(CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
-        using var context = await OpenAsync(cancellationToken);
-        var git = context.Repository.Git;
-        await stdout.WriteLineAsync($"store: {context.Settings.StoreDescription}, prefix \"{context.Settings.Prefix}\"");
-        var work = ReadMapping(context.MappingFilePath is { } p && File.Exists(p) ? await File.ReadAllTextAsync(p, cancellationToken) : null);
-        var index = ReadMapping(await BlobAsync(git, ":" + SettingNames.MappingFile, cancellationToken));
-        var head = ReadMapping(await BlobAsync(git, "HEAD:" + SettingNames.MappingFile, cancellationToken));
+        using var workspace = await OpenAsync(cancellationToken);
+        await stdout.WriteLineAsync($"store: {workspace.Settings.StoreDescription}, prefix \"{workspace.Settings.Prefix}\"");
+        var work = await workspace.Mapping.ReadAsync(MappingSource.WorkTree, cancellationToken);
+        var index = await workspace.Mapping.ReadAsync(MappingSource.Index, cancellationToken);
+        var head = await workspace.Mapping.ReadAsync(MappingSource.Head, cancellationToken);
         await stdout.WriteLineAsync($"mapping: {work.Entries.Count} entries in the work tree, {head.Entries.Count} in HEAD");
 
         foreach (var problem in work.Problems)
@@ -74,15 +63,15 @@ public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnv
         }
 
         var workSet = work.Entries.ToHashSet();
-        var unrecorded = context.Cache.Uploaded(context.Store.Id).Where(e => !workSet.Contains(e)).ToList();
+        var unrecorded = workspace.Cache.Uploaded().Where(e => !workSet.Contains(e)).ToList();
         if (unrecorded.Count > 0)
         {
             await stdout.WriteLineAsync($"uploaded from this clone but missing from the mapping file: {unrecorded.Count} (an interrupted push?): run `git lfs-s3 sync`");
         }
 
         var known = work.Entries.Concat(head.Entries).Select(e => e.Oid).ToHashSet(StringComparer.Ordinal);
-        var unmapped = (await new PointerScanner(git).ReadTreeAsync("HEAD", cancellationToken))
-            .Where(p => !known.Contains(p.Pointer.Oid) && context.Cache.Find(context.Store.Id, p.Pointer.Oid) is null)
+        var unmapped = (await new PointerScanner(workspace.Repository.Git).ReadTreeAsync("HEAD", cancellationToken))
+            .Where(p => !known.Contains(p.Pointer.Oid) && workspace.Cache.Find(p.Pointer.Oid) is null)
             .ToList();
         if (unmapped.Count > 0)
         {
@@ -97,78 +86,129 @@ public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnv
 
         return 0;
     }
+}
 
-    public async Task<int> SyncAsync(CancellationToken cancellationToken)
+/// <summary><c>git lfs-s3 sync</c>.</summary>
+public sealed class SyncCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout)
+    : WorkspaceVerb(storeFactory, environment)
+{
+    public override string Name => "sync";
+
+    public override string Summary => "add this clone's uploads to the mapping file (completes an interrupted push)";
+
+    public override string Help => """
+        usage: git lfs-s3 sync
+
+        Adds every upload recorded in this clone to .lfs-s3/mapping.tsv and stages it (every push does the
+        same at its end; this completes a push that was interrupted).
+        """;
+
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
-        using var context = await OpenAsync(cancellationToken);
-        var added = await context.SyncMappingFileAsync(cancellationToken);
+        using var workspace = await OpenAsync(cancellationToken);
+        var added = await workspace.SyncMappingAsync(cancellationToken);
         await stdout.WriteLineAsync(added == 0 ? "the mapping file already holds every upload of this clone"
             : $"added {added} entries to {SettingNames.MappingFile} and staged it");
         return 0;
     }
+}
 
-    public async Task<int> RebuildAsync(CommandLine options, CancellationToken cancellationToken)
+/// <summary><c>git lfs-s3 rebuild</c>.</summary>
+public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout,
+    ILogger<RebuildCommand> logger) : WorkspaceVerb(storeFactory, environment)
+{
+    public override string Name => "rebuild";
+
+    public override string Summary => "reconstruct the mapping from the bucket's versions and their metadata";
+
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "write" };
+
+    public override string Help => """
+        usage: git lfs-s3 rebuild [--write]
+
+        Reconstructs the mapping for every LFS object referenced anywhere in the repository's history from the
+        bucket: the versions of each file's key(s) and the OID in their metadata. Reports what it could not
+        find (exit code 1 then). --write adds what it found to .lfs-s3/mapping.tsv and stages it.
+        """;
+
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
-        using var context = await OpenAsync(cancellationToken);
-        await context.Paths.UpdateAsync(cancellationToken);
-        var pointers = context.Cache.AllPointers();
-        var finder = new VersionFinder(context.Store);
+        using var workspace = await OpenAsync(cancellationToken);
+        await workspace.Paths.UpdateAsync(cancellationToken);
+        var pointers = workspace.Cache.AllPointers();
+        var locator = workspace.CreateLocator(logger);
         var found = new ConcurrentBag<MappingEntry>();
         var missing = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
             async (pointer, ct) =>
             {
-                foreach (var key in context.CandidateKeys(pointer.Paths, pointer.Oid))
+                if ((await locator.LocateAsync(pointer.Oid, pointer.Size, pointer.Paths, ct)).Entry is { } entry)
                 {
-                    if (await finder.FindAsync(key, pointer.Oid, pointer.Size, ct) is { } entry)
-                    {
-                        found.Add(entry);
-                        return;
-                    }
+                    found.Add(entry);
                 }
-
-                missing.Add($"{pointer.Oid} {pointer.Size,12} {pointer.Paths[0]}");
+                else
+                {
+                    missing.Add($"{pointer.Oid} {pointer.Size,12} {pointer.Paths[0]}");
+                }
             });
 
-        // SQLite connections are not shared between threads: record after the parallel part.
         foreach (var entry in found)
         {
-            context.Cache.Put(context.Store.Id, entry, uploaded: options.Has("write"));
+            workspace.Cache.Put(entry, uploaded: args.Has("write"));
         }
 
-        await stdout.WriteLineAsync($"found {found.Count} of {pointers.Count} LFS objects in {context.Settings.StoreDescription}");
+        await stdout.WriteLineAsync($"found {found.Count} of {pointers.Count} LFS objects in {workspace.Settings.StoreDescription}");
         foreach (var line in missing.Order(StringComparer.Ordinal))
         {
             await stdout.WriteLineAsync($"not found: {line}");
         }
 
         // --write recorded what it found as this clone's own entries: the same sync as after a push writes them.
-        if (options.Has("write") && context.MappingFilePath is not null)
+        if (args.Has("write") && workspace.Mapping.FilePath is not null)
         {
-            var added = await context.SyncMappingFileAsync(cancellationToken);
+            var added = await workspace.SyncMappingAsync(cancellationToken);
             await stdout.WriteLineAsync($"{SettingNames.MappingFile}: {added} entries added (staged)");
         }
 
         return missing.IsEmpty ? 0 : 1;
     }
+}
 
-    public async Task<int> VerifyAsync(CommandLine options, IReadOnlyList<string> revisions, CancellationToken cancellationToken)
+/// <summary><c>git lfs-s3 verify</c>.</summary>
+public sealed class VerifyCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout,
+    ILogger<VerifyCommand> logger) : WorkspaceVerb(storeFactory, environment)
+{
+    public override string Name => "verify";
+
+    public override string Summary => "check that every LFS object of HEAD (or given revisions, or --all) is stored";
+
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "all", "content" };
+
+    public override bool TakesArguments => true;
+
+    public override string Help => """
+        usage: git lfs-s3 verify [<revision>...] [--all] [--content]
+
+        Checks that every LFS object in the given revisions (default HEAD; --all: every object in the
+        history of every ref) resolves to a stored version of the right size with its OID recorded, and with
+        --content that the bytes hash to the OID. Exit code 1 when anything is missing or wrong.
+        """;
+
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
-        using var context = await OpenAsync(cancellationToken);
+        using var workspace = await OpenAsync(cancellationToken);
         var pointers = new Dictionary<string, (long Size, string Path)>(StringComparer.Ordinal);
-        await context.Paths.UpdateAsync(cancellationToken);
-        var history = context.Cache.AllPointers().ToDictionary(p => p.Oid, StringComparer.Ordinal);
-        var cached = context.Cache.All(context.Store.Id).ToDictionary(e => e.Oid, StringComparer.Ordinal);
-        if (options.Has("all"))
+        await workspace.Paths.UpdateAsync(cancellationToken);
+        if (args.Has("all"))
         {
-            foreach (var p in history.Values)
+            foreach (var p in workspace.Cache.AllPointers())
             {
                 pointers.TryAdd(p.Oid, (p.Size, p.Paths[0]));
             }
         }
 
-        var scanner = new PointerScanner(context.Repository.Git);
-        foreach (var revision in revisions.Count == 0 && !options.Has("all") ? ["HEAD"] : revisions)
+        var scanner = new PointerScanner(workspace.Repository.Git);
+        foreach (var revision in args.Arguments.Count == 0 && !args.Has("all") ? ["HEAD"] : args.Arguments)
         {
             foreach (var (pointer, path) in await scanner.ReadTreeAsync(revision, cancellationToken))
             {
@@ -176,18 +216,14 @@ public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnv
             }
         }
 
-        var hints = await context.ReadMappingHintsAsync(problem => stdout.WriteLine($"warning: {problem}"), cancellationToken);
-        var finder = new VersionFinder(context.Store);
+        var locator = workspace.CreateLocator(logger);
         var failures = new ConcurrentBag<string>();
-        var content = options.Has("content");
+        var content = args.Has("content");
         await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
             async (pair, ct) =>
             {
                 var (oid, (size, path)) = (pair.Key, pair.Value);
-                var candidates = (hints.GetValueOrDefault(oid) ?? []).Prepend(cached.GetValueOrDefault(oid)).OfType<MappingEntry>();
-                var keys = context.CandidateKeys((history.TryGetValue(oid, out var known) ? known.Paths : []).Append(path).Distinct(), oid);
-                var problem = await VerifyOneAsync(context.Store, finder, candidates, keys, oid, size, content, ct);
-                if (problem is not null)
+                if (await CheckAsync(workspace.Store, locator, oid, size, path, content, ct) is { } problem)
                 {
                     failures.Add($"{oid[..12]} {path}: {problem}");
                 }
@@ -205,54 +241,27 @@ public sealed class MappingCommands(IObjectStoreFactory storeFactory, ProcessEnv
     }
 
     /// <summary>Null when the object is stored as it should be, else what is wrong.</summary>
-    private static async Task<string?> VerifyOneAsync(IObjectStore store, VersionFinder finder, IEnumerable<MappingEntry> candidates,
-        IEnumerable<string> keys, string oid, long size, bool content, CancellationToken cancellationToken)
+    private static async Task<string?> CheckAsync(IObjectStore store, ObjectLocator locator, string oid, long size, string path,
+        bool content, CancellationToken cancellationToken)
     {
-        MappingEntry? good = null;
-        string? reason = null;
-        foreach (var candidate in candidates.Where(c => c.Size == size).Distinct())
+        var located = await locator.LocateAsync(oid, size, [path], cancellationToken);
+        if (located.Entry is not { } entry)
         {
-            reason = await finder.CheckAsync(candidate, cancellationToken);
-            if (reason is null)
+            return located.Rejected.Count == 0 ? "no stored version holds it" : $"no stored version holds it ({string.Join("; ", located.Rejected)})";
+        }
+
+        try
+        {
+            if (content)
             {
-                good = candidate;
-                break;
+                await VerifiedDownload.CheckAsync(store, entry, oid, size, cancellationToken);
             }
-        }
 
-        foreach (var key in keys)
+            return null;
+        }
+        catch (LfsS3Exception ex)
         {
-            good ??= await finder.FindAsync(key, oid, size, cancellationToken);
+            return ex.Message;
         }
-
-        if (good is null)
-        {
-            return reason is null ? "no stored version holds it" : $"no stored version holds it ({reason})";
-        }
-
-        if (content)
-        {
-            using var hash = new HashingStream(Stream.Null, NoProgress.Instance);
-            await store.DownloadAsync(good.Key, good.VersionId, hash, NoProgress.Instance, cancellationToken);
-            var digest = hash.HexDigest();
-            if (digest != oid || hash.BytesWritten != size)
-            {
-                return $"{store.Describe(good.Key)} version {good.VersionId} hashes to {digest} ({hash.BytesWritten} bytes)";
-            }
-        }
-
-        return null;
-    }
-
-    private async Task<RepositoryContext> OpenAsync(CancellationToken cancellationToken) =>
-        await RepositoryContext.OpenAsync(environment.WorkingDirectory, environment.Variables, storeFactory, cancellationToken);
-
-    private static (List<MappingEntry> Entries, List<MappingProblem> Problems) ReadMapping(string? text) =>
-        text is null ? ([], []) : MappingFile.Parse(text);
-
-    private static async Task<string?> BlobAsync(GitRunner git, string spec, CancellationToken cancellationToken)
-    {
-        var result = await git.RunAsync(["cat-file", "blob", spec], allowFailure: true, cancellationToken: cancellationToken);
-        return result.ExitCode == 0 ? result.Stdout : null;
     }
 }

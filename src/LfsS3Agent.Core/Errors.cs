@@ -1,7 +1,7 @@
-namespace LfsS3Agent.Core.Transfer;
+namespace LfsS3Agent.Core;
 
 /// <summary>Codes of <c>error.code</c>; git-lfs shows them in brackets, so they follow HTTP's meaning.</summary>
-public static class TransferErrorCode
+public static class ErrorCodes
 {
     /// <summary>A request line that is not valid JSON, lacks a field, or comes out of order.</summary>
     public const int BadRequest = 400;
@@ -21,8 +21,8 @@ public static class TransferErrorCode
     public const int Unavailable = 503;
 }
 
-/// <summary>A failure with a message meant for the user; the message says what to do.</summary>
-public class TransferException(int code, string message, Exception? inner = null) : Exception(message, inner)
+/// <summary>The root of every failure meant for the user: a code and a message that says what to do.</summary>
+public class LfsS3Exception(int code, string message, Exception? inner = null) : Exception(message, inner)
 {
     public int Code { get; } = code;
 }

@@ -1,9 +1,13 @@
 using System.Security.Cryptography;
+using LfsS3Agent.Core.Storage;
 
-namespace LfsS3Agent.Core.Transfer;
+namespace LfsS3Agent.Core.Objects;
 
-/// <summary>A write-only stream that hashes (SHA-256) and counts what passes into the inner stream, reporting progress.</summary>
-public sealed class HashingStream(Stream inner, IProgressReporter progress) : Stream
+/// <summary>
+/// A write-only stream that hashes (SHA-256) and counts what passes into the inner stream, reporting progress;
+/// a write past <paramref name="limit"/> bytes throws, so a wrong version is given up at once, not after its whole body.
+/// </summary>
+public sealed class HashingStream(Stream inner, IProgressReporter progress, long limit = long.MaxValue) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -13,6 +17,7 @@ public sealed class HashingStream(Stream inner, IProgressReporter progress) : St
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        CheckLimit(buffer.Length);
         _hash.AppendData(buffer);
         inner.Write(buffer);
         BytesWritten += buffer.Length;
@@ -23,6 +28,7 @@ public sealed class HashingStream(Stream inner, IProgressReporter progress) : St
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        CheckLimit(buffer.Length);
         _hash.AppendData(buffer.Span);
         await inner.WriteAsync(buffer, cancellationToken);
         BytesWritten += buffer.Length;
@@ -31,6 +37,14 @@ public sealed class HashingStream(Stream inner, IProgressReporter progress) : St
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private void CheckLimit(int count)
+    {
+        if (BytesWritten + count > limit)
+        {
+            throw new LimitExceededException(limit);
+        }
+    }
 
     public override void Flush() => inner.Flush();
 
@@ -62,3 +76,7 @@ public sealed class HashingStream(Stream inner, IProgressReporter progress) : St
         base.Dispose(disposing);
     }
 }
+
+/// <summary>More bytes arrived than the object has.</summary>
+public sealed class LimitExceededException(long limit)
+    : LfsS3Exception(ErrorCodes.IntegrityError, $"has more than the expected {limit} bytes");

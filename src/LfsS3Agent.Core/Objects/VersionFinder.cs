@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Storage;
 
-namespace LfsS3Agent.Core.Transfer;
+namespace LfsS3Agent.Core.Objects;
 
 /// <summary>
 /// Finds and checks stored versions without listing the bucket: one key's versions at a time, narrowed by
@@ -71,7 +71,7 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
             {
                 return await store.GetOidAsync(k.Item1, k.Item2, cancellationToken);
             }
-            catch (StoreException ex) when (ex.Code == TransferErrorCode.NotFound)
+            catch (StoreException ex) when (ex.Code == ErrorCodes.NotFound)
             {
                 return null;
             }

@@ -1,0 +1,32 @@
+namespace LfsS3Agent.Core;
+
+/// <summary>
+/// Exclusive access to a file between processes: the file held open with no sharing (an flock on Unix). The
+/// OS drops it when the process dies, so a killed agent never leaves a stale lock behind.
+/// </summary>
+public static class FileLock
+{
+    /// <summary>A lock held for as long as the returned handle is open.</summary>
+    public static IDisposable Acquire(string path, TimeSpan timeout) =>
+        Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, timeout);
+
+    /// <summary>Opens the file exclusively, waiting up to <paramref name="timeout"/> for other holders; then throws <see cref="IOException"/>.</summary>
+    public static FileStream Open(string path, FileMode mode, FileAccess access, TimeSpan timeout)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var deadline = DateTime.UtcNow + timeout;
+        var delay = 1;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, mode, access, FileShare.None, 1);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 100);
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace LfsS3Agent.Core.Objects;
+
+/// <summary>
+/// Where a repository's objects live in the store: <c>&lt;prefix&gt;/&lt;path in the repository&gt;</c>, and
+/// under <c>&lt;prefix&gt;/.git/</c> what is not a user file (objects with no known path, doctor's probe):
+/// git never tracks a path with a <c>.git</c> component, so no user file can have those keys.
+/// </summary>
+public sealed class KeyLayout(string prefix)
+{
+    public const string OrphanFolder = ".git/lfs/objects";
+
+    /// <summary>Key prefix without leading or trailing slashes ("" for the bucket root).</summary>
+    public string Prefix { get; } = prefix.Trim('/');
+
+    /// <summary>The readable key of a file.</summary>
+    public string KeyFor(string repositoryPath) => Prefix.Length == 0 ? repositoryPath : Prefix + "/" + repositoryPath;
+
+    public string OrphanKey(string oid) => KeyFor($"{OrphanFolder}/{oid[..2]}/{oid[2..4]}/{oid}");
+
+    public string ProbeKey(string name) => KeyFor(".git/lfs-s3-doctor/" + name);
+
+    /// <summary>Every key an object may be stored under: each of its paths' keys, in order, then the orphan key.</summary>
+    public IEnumerable<string> CandidateKeys(IEnumerable<string> paths, string oid) =>
+        paths.Select(KeyFor).Append(OrphanKey(oid)).Distinct(StringComparer.Ordinal);
+}

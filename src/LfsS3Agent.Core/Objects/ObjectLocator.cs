@@ -1,0 +1,186 @@
+using System.Runtime.CompilerServices;
+using LfsS3Agent.Core.Diagnostics;
+using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LfsS3Agent.Core.Objects;
+
+/// <summary>Where a candidate came from, most trusted first.</summary>
+public enum CandidateSource
+{
+    /// <summary>This clone's own cache of versions it verified.</summary>
+    Cache,
+    /// <summary>The committed mapping: someone else's claim.</summary>
+    Mapping,
+    /// <summary>A version found in the store under one of the object's paths in history.</summary>
+    Path,
+    /// <summary>A version found under the reserved key of objects with no known path.</summary>
+    Orphan,
+}
+
+/// <summary>A stored version that may hold the object; <paramref name="Confirmed"/> when the store's listing and metadata said so.</summary>
+public sealed record Candidate(MappingEntry Entry, CandidateSource Source, bool Confirmed);
+
+/// <summary>The stored version of an object, or null with why each candidate was rejected.</summary>
+public sealed record Located(MappingEntry? Entry, CandidateSource Source, IReadOnlyList<string> Rejected);
+
+/// <summary>
+/// The one answer to "where is this object stored": the cache, then the committed mapping, then the keys of
+/// every path the object had in history, then the orphan key. Claims (cache, mapping) are only ever hints:
+/// each is confirmed by the store (listing and metadata) or by the bytes themselves (a verified download)
+/// before it is used, and a rejected one falls through to the next.
+/// </summary>
+public sealed class ObjectLocator
+{
+    private readonly IObjectStore _store;
+    private readonly MappingCache _cache;
+    private readonly PathIndex _paths;
+    private readonly KeyLayout _layout;
+    private readonly Lazy<Task<Dictionary<string, List<MappingEntry>>>> _hints;
+    private readonly VersionFinder _finder;
+    private readonly ILogger _logger;
+
+    /// <param name="folderListings">One listing per folder answers for all its keys: right for a push of many files.</param>
+    public ObjectLocator(IObjectStore store, MappingCache cache, PathIndex paths, KeyLayout layout, CommittedMapping mapping,
+        ILogger logger, bool folderListings = false)
+    {
+        _store = store;
+        _cache = cache;
+        _paths = paths;
+        _layout = layout;
+        _logger = logger;
+        _finder = new VersionFinder(store, folderListings);
+        _hints = new(() => mapping.ReadHintsAsync(problem => Log.MappingLineSkipped(logger, problem), CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Every candidate, lazily and in order, each (key, version) once; claims of another size are left out.
+    /// <paramref name="morePaths"/> adds paths the index may not know (a tree verify was asked about).
+    /// </summary>
+    public async IAsyncEnumerable<Candidate> CandidatesAsync(string oid, long size, IEnumerable<string>? morePaths = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var seen = new HashSet<(string, string)>();
+        var claims = (await _hints.Value).GetValueOrDefault(oid) ?? [];
+        foreach (var (entry, source) in claims.Select(e => (e, CandidateSource.Mapping)).Prepend((_cache.Find(oid)!, CandidateSource.Cache)))
+        {
+            if (entry is not null && entry.Size == size && seen.Add((entry.Key, entry.VersionId)))
+            {
+                yield return new Candidate(entry with { Oid = oid }, source, Confirmed: false);
+            }
+        }
+
+        var paths = (await _paths.FindPathsAsync(oid, cancellationToken)).Concat(morePaths ?? []);
+        var orphan = _layout.OrphanKey(oid);
+        foreach (var key in _layout.CandidateKeys(paths, oid))
+        {
+            if (await TryFindAsync(key, oid, size, cancellationToken) is { } found && seen.Add((found.Key, found.VersionId)))
+            {
+                yield return new Candidate(found, key == orphan ? CandidateSource.Orphan : CandidateSource.Path, Confirmed: true);
+            }
+        }
+    }
+
+    /// <summary>A key that cannot be listed (not allowed, not a valid key) holds nothing we can use: on to the next.</summary>
+    private async Task<MappingEntry?> TryFindAsync(string key, string oid, long size, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _finder.FindAsync(key, oid, size, cancellationToken);
+        }
+        catch (StoreException ex) when (IsAboutTheCandidate(ex))
+        {
+            Log.KeyUnusable(_logger, _store.Describe(key), ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The stored version of the object, confirmed by the store without downloading it.</summary>
+    public async Task<Located> LocateAsync(string oid, long size, IEnumerable<string>? morePaths, CancellationToken cancellationToken)
+    {
+        var rejected = new List<string>();
+        await foreach (var candidate in CandidatesAsync(oid, size, morePaths, cancellationToken))
+        {
+            string? reason;
+            try
+            {
+                reason = candidate.Confirmed ? null : await _finder.CheckAsync(candidate.Entry, cancellationToken);
+            }
+            catch (StoreException ex) when (IsAboutTheCandidate(ex))
+            {
+                reason = ex.Message;
+            }
+
+            if (reason is null)
+            {
+                return new Located(candidate.Entry, candidate.Source, rejected);
+            }
+
+            Reject(candidate, oid, reason, rejected);
+        }
+
+        return new Located(null, default, rejected);
+    }
+
+    /// <summary>
+    /// Downloads the object into a new file in <paramref name="directory"/>: the first candidate whose bytes are the
+    /// object wins and is cached. A claim is tried by downloading it (no extra request when it is right).
+    /// </summary>
+    public async Task<string> DownloadAsync(string oid, long size, string directory, IProgressReporter progress,
+        CancellationToken cancellationToken)
+    {
+        var rejected = new List<string>();
+        await foreach (var candidate in CandidatesAsync(oid, size, null, cancellationToken))
+        {
+            try
+            {
+                var path = await VerifiedDownload.ToFileAsync(_store, candidate.Entry, oid, size, directory, progress, cancellationToken);
+                if (candidate.Source != CandidateSource.Cache)
+                {
+                    _cache.Put(candidate.Entry);
+                }
+
+                return path;
+            }
+            catch (LfsS3Exception ex) when (IsAboutTheCandidate(ex))
+            {
+                Reject(candidate, oid, ex.Message, rejected);
+            }
+        }
+
+        throw await NotStoredAsync(oid, size, rejected, cancellationToken);
+    }
+
+    /// <summary>
+    /// Failures that belong to one key or version (gone, not allowed there, not a valid key) send the search on;
+    /// the rest (credentials, the store unreachable after its retries) would fail every candidate alike and are
+    /// the most useful thing to tell the user, so they end the search.
+    /// </summary>
+    private static bool IsAboutTheCandidate(LfsS3Exception ex) =>
+        ex.Code is ErrorCodes.NotFound or ErrorCodes.Forbidden or ErrorCodes.BadRequest or ErrorCodes.IntegrityError;
+
+    private void Reject(Candidate candidate, string oid, string reason, List<string> rejected)
+    {
+        Log.CandidateRejected(_logger, _store.Describe(candidate.Entry.Key), candidate.Entry.VersionId, candidate.Source, oid, reason);
+        rejected.Add(reason);
+        if (candidate.Source == CandidateSource.Cache)
+        {
+            _cache.Remove(oid);
+        }
+    }
+
+    /// <summary>The error for an object no candidate holds, with the advice that restores it.</summary>
+    private async Task<LfsS3Exception> NotStoredAsync(string oid, long size, IReadOnlyList<string> rejected, CancellationToken cancellationToken)
+    {
+        var paths = await _paths.FindPathsAsync(oid, cancellationToken);
+        var where = paths.Count == 0
+            ? "its path is not in this repository's history"
+            : "looked at " + string.Join(", ", paths.Select(p => _store.Describe(_layout.KeyFor(p))));
+        var detail = rejected.Count > 0 ? "; " + string.Join("; ", rejected) : "";
+        return new LfsS3Exception(ErrorCodes.NotFound,
+            $"object {oid} ({size} bytes) is not in the store ({where}){detail}. "
+            + "Was it pushed? Run `git lfs push --all origin` in the clone that has it");
+    }
+}

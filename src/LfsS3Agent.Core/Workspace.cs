@@ -1,0 +1,65 @@
+using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.Objects;
+using LfsS3Agent.Core.Settings;
+using LfsS3Agent.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LfsS3Agent.Core;
+
+/// <summary>
+/// The parts of the repository a process works in, opened once: settings, store, cache, path index, key
+/// layout and the committed mapping. It holds no logic of its own; each part is its own room.
+/// </summary>
+public sealed class Workspace : IDisposable
+{
+    private Workspace(GitRepository repository, AgentSettings settings, IObjectStore store)
+    {
+        Repository = repository;
+        Settings = settings;
+        Store = store;
+        Cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir), store.Id);
+        Paths = new PathIndex(repository, Cache, Path.Combine(repository.StateDir, "scan.lock"));
+        Layout = new KeyLayout(settings.Prefix);
+        Mapping = new CommittedMapping(repository);
+    }
+
+    public GitRepository Repository { get; }
+
+    public AgentSettings Settings { get; }
+
+    public IObjectStore Store { get; }
+
+    public MappingCache Cache { get; }
+
+    public PathIndex Paths { get; }
+
+    public KeyLayout Layout { get; }
+
+    public CommittedMapping Mapping { get; }
+
+    /// <summary>
+    /// Where git-lfs wants downloads written (its <c>TempDir</c>): the same file system as its object store,
+    /// since it renames them into place. A relative lfs.storage is relative to the git directory, as in git-lfs.
+    /// </summary>
+    public string LfsTempDir => Settings.LfsStorage is { } storage
+        ? Path.Combine(Path.GetFullPath(storage, Repository.CommonDir), "tmp")
+        : Repository.LfsTempDir;
+
+    public static async Task<Workspace> OpenAsync(ProcessEnvironment environment, IObjectStoreFactory storeFactory,
+        CancellationToken cancellationToken)
+    {
+        var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
+        var settings = await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken);
+        settings.RequireStore();
+        return new Workspace(repository, settings, storeFactory.Create(settings));
+    }
+
+    public ObjectLocator CreateLocator(ILogger logger, bool folderListings = false) =>
+        new(Store, Cache, Paths, Layout, Mapping, logger, folderListings);
+
+    /// <summary>Adds every upload this clone recorded to the mapping file and stages it; returns how many lines were new.</summary>
+    public Task<int> SyncMappingAsync(CancellationToken cancellationToken) => Mapping.SyncAsync(Cache.Uploaded(), cancellationToken);
+
+    public void Dispose() => Cache.Dispose();
+}

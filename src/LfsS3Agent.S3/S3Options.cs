@@ -1,0 +1,62 @@
+using Amazon.Runtime;
+using Amazon.Runtime.CredentialManagement;
+using LfsS3Agent.Core.Settings;
+
+namespace LfsS3Agent.S3;
+
+/// <summary>
+/// Everything the S3 store needs, typed, built once from the resolved settings; the store factory and
+/// doctor both use it, so doctor checks exactly the bucket, region and endpoint a push uses.
+/// </summary>
+public sealed record S3Options(
+    string Bucket,
+    string Region,
+    string? Endpoint,
+    bool PathStyle,
+    string? Profile,
+    string? ProfileSource,
+    bool ChecksumWhenSupported,
+    long MultipartThreshold,
+    long PartSize,
+    int ParallelParts,
+    int MaxRetries,
+    string InstanceMetadata,
+    IReadOnlyDictionary<string, string> AwsVariables)
+{
+    /// <summary>Where requests go, for messages.</summary>
+    public string EndpointDescription => Endpoint ?? $"AWS region {Region}";
+
+    public static S3Options From(AgentSettings settings)
+    {
+        var endpoint = settings.Endpoint;
+        return new S3Options(
+            settings.RequireBucket(),
+            settings.Region ?? ProfileRegion(settings.Profile) ?? "us-east-1",
+            endpoint,
+            // Custom endpoints are mostly S3-compatible servers, which need path-style URLs.
+            settings.GetBool(SettingNames.PathStyle) ?? endpoint is not null,
+            settings.Profile,
+            settings.Find(SettingNames.Profile)?.Source,
+            settings.Checksum == "when_supported",
+            settings.MultipartThreshold,
+            settings.PartSize,
+            settings.ParallelParts,
+            settings.MaxRetries,
+            settings.InstanceMetadata,
+            settings.AwsVariables);
+    }
+
+    public string? Aws(string name) => AwsVariables.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+
+    private static string? ProfileRegion(string? profile)
+    {
+        try
+        {
+            return new CredentialProfileStoreChain().TryGetProfile(profile ?? "default", out var p) ? p.Region?.SystemName : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AmazonClientException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using LfsS3Agent.Core.Settings;
+using LfsS3Agent.S3;
+using LfsS3Agent.Tests.Shared;
+
+namespace LfsS3Agent.Tests;
+
+/// <summary>
+/// The store is the one owner of retries: the SDK retries a request <c>lfs-s3.maxretries</c> times and a broken
+/// download body is resumed as often. Driven through a fault-injecting HTTP endpoint that counts every attempt.
+/// </summary>
+public sealed class S3RetryTests
+{
+    private static IObjectStore Store(string endpoint, int maxRetries)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = "AKIDRETRYTEST",
+            ["AWS_SECRET_ACCESS_KEY"] = "retry-test-secret",
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+        var git = new Dictionary<string, string> { ["lfs-s3.maxretries"] = maxRetries.ToString() };
+        var repo = new Dictionary<string, string> { ["lfs-s3.bucket"] = "bucket", ["lfs-s3.endpoint"] = endpoint };
+        return new S3ObjectStoreFactory().Create(SettingsResolver.Resolve(env, git, repo));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Upload_ServerAlwaysUnavailable_TriesOncePlusMaxRetriesThenSaysSo(int maxRetries)
+    {
+        using var proxy = new FaultProxy(null, _ => ProxyAction.Error(503, "ServiceUnavailable"));
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "payload");
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() =>
+            Store(proxy.Url, maxRetries).UploadAsync("k/a.bin", file, 7, new string('a', 64), NoProgress.Instance, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.Unavailable, ex.Code);
+        Assert.Contains("S3 is unavailable for s3://bucket/k/a.bin (HTTP 503", ex.Message);
+        Assert.Equal(maxRetries + 1, proxy.Requests.Count(r => r.Method == "PUT"));
+        File.Delete(file);
+    }
+
+    [Fact]
+    public async Task Download_BodyBreaksOff_ResumesWithARangeFromTheByteItReached()
+    {
+        var content = RandomNumberGenerator.GetBytes(100_000);
+        const int half = 40_000;
+        using var proxy = new FaultProxy(null, r => r.Headers.TryGetValue("Range", out var range)
+            ? range == $"bytes={half}-"
+                ? ProxyAction.Respond(206, [("Content-Range", $"bytes {half}-{content.Length - 1}/{content.Length}")], content[half..])
+                : ProxyAction.Error(416, "InvalidRange")
+            : ProxyAction.Respond(200, [], content[..half], contentLength: content.Length));
+        using var received = new MemoryStream();
+
+        await Store(proxy.Url, maxRetries: 1).DownloadAsync("k/a.bin", "v1", received, NoProgress.Instance, CancellationToken.None);
+
+        Assert.Equal(content, received.ToArray());
+        Assert.Equal(2, proxy.Requests.Count);
+        Assert.All(proxy.Requests, r => Assert.Contains("versionId=v1", r.Target));
+    }
+
+    [Fact]
+    public async Task Download_BodyAlwaysBreaks_GivesUpAfterMaxRetriesWithAClearMessage()
+    {
+        using var proxy = new FaultProxy(null, _ => ProxyAction.Respond(200, [], new byte[10], contentLength: 1000));
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() =>
+            Store(proxy.Url, maxRetries: 2).DownloadAsync("k/a.bin", "v1", Stream.Null, NoProgress.Instance, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.Unavailable, ex.Code);
+        Assert.Contains("cannot reach the S3 endpoint", ex.Message);
+        Assert.Equal(3, proxy.Requests.Count);
+    }
+}

@@ -19,6 +19,8 @@ public static class ErrorCodes
     public const int Internal = 500;
     /// <summary>S3 or the network failed after retries.</summary>
     public const int Unavailable = 503;
+    /// <summary>The local disk is full.</summary>
+    public const int InsufficientStorage = 507;
 }
 
 /// <summary>The root of every failure meant for the user: a code and a message that says what to do.</summary>

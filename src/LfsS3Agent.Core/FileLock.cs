@@ -10,9 +10,18 @@ public static class FileLock
     public static IDisposable Acquire(string path, TimeSpan timeout) =>
         Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, timeout);
 
-    /// <summary>Opens the file exclusively, waiting up to <paramref name="timeout"/> for other holders; then throws <see cref="IOException"/>.</summary>
+    /// <summary>
+    /// Opens the file exclusively, waiting up to <paramref name="timeout"/> for other holders; then throws
+    /// <see cref="IOException"/>. A file it creates is readable by its owner only (logs may name private paths).
+    /// </summary>
     public static FileStream Open(string path, FileMode mode, FileAccess access, TimeSpan timeout)
     {
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None, BufferSize = 1 };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var deadline = DateTime.UtcNow + timeout;
         var delay = 1;
@@ -20,7 +29,7 @@ public static class FileLock
         {
             try
             {
-                return new FileStream(path, mode, access, FileShare.None, 1);
+                return new FileStream(path, options);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {

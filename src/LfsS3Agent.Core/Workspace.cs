@@ -52,11 +52,12 @@ public sealed class Workspace : IDisposable
         var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
         var settings = await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken);
         settings.RequireStore();
+        await TrustedStorage.CheckAsync(repository, settings, cancellationToken);
         return new Workspace(repository, settings, storeFactory.Create(settings));
     }
 
     public ObjectLocator CreateLocator(ILogger logger, bool folderListings = false) =>
-        new(Store, Cache, Paths, Layout, Mapping, logger, folderListings);
+        new(Store, Cache, Paths, Layout, Mapping, logger, folderListings, Settings.AllowOtherPrefixes);
 
     /// <summary>Adds every upload this clone recorded to the mapping file and stages it; returns how many lines were new.</summary>
     public Task<int> SyncMappingAsync(CancellationToken cancellationToken) => Mapping.SyncAsync(Cache.Uploaded(), cancellationToken);

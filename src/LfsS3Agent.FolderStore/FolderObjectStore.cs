@@ -155,6 +155,13 @@ public sealed class FolderObjectStore(string root) : IObjectStore
         return File.Exists(version + OidSuffix) ? (await File.ReadAllTextAsync(version + OidSuffix, cancellationToken)).Trim() : null;
     }
 
+    public async Task<string> PromoteAsync(string key, string versionId, CancellationToken cancellationToken)
+    {
+        var version = VersionPath(key, versionId);
+        var oid = await GetOidAsync(key, versionId, cancellationToken) ?? "";
+        return await UploadAsync(key, version, new FileInfo(version).Length, oid, NoProgress.Instance, cancellationToken);
+    }
+
     public Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken)
     {
         var version = VersionPath(key, versionId);

@@ -82,6 +82,10 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
             FilePath = filePath,
             ContentType = ContentTypes.For(key),
             StreamTransferProgress = (_, e) => progress.Report(e.TransferredBytes),
+            // radosgw keeps the streaming signature's "Content-Encoding: aws-chunked" and serves it to browsers and
+            // CDNs; a plainly signed body is stored as itself. Over HTTPS the payload need not be hashed first.
+            UseChunkEncoding = false,
+            DisablePayloadSigning = options.Endpoint is null || options.Endpoint.StartsWith("https:", StringComparison.OrdinalIgnoreCase),
         };
         request.Metadata[OidMetadata] = oid;
         var response = await Call(key, c => c.PutObjectAsync(request, cancellationToken));
@@ -249,6 +253,21 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         var request = new GetObjectMetadataRequest { BucketName = options.Bucket, Key = key, VersionId = versionId };
         var response = await Call(key, c => c.GetObjectMetadataAsync(request, cancellationToken));
         return response.Metadata[OidMetadata];
+    }
+
+    public async Task<string> PromoteAsync(string key, string versionId, CancellationToken cancellationToken)
+    {
+        // CopyObject takes objects up to 5 GB; larger ones would need UploadPartCopy (not done yet).
+        var request = new CopyObjectRequest
+        {
+            SourceBucket = options.Bucket,
+            SourceKey = key,
+            SourceVersionId = versionId,
+            DestinationBucket = options.Bucket,
+            DestinationKey = key,
+            MetadataDirective = S3MetadataDirective.COPY,
+        };
+        return (await Call(key, c => c.CopyObjectAsync(request, cancellationToken))).VersionId;
     }
 
     public async Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) =>

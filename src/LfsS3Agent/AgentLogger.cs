@@ -64,7 +64,7 @@ public sealed class AgentLoggerProvider : ILoggerProvider
 
         try
         {
-            File.AppendAllText(path, "");
+            FileLock.Open(path, FileMode.Append, FileAccess.Write, TimeSpan.FromSeconds(2)).Dispose();
             _file = path;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)

@@ -14,8 +14,8 @@ if (isAgent)
     Console.SetOut(Console.Error);
 }
 
-// The log settings that are known before a repository is: the environment's; git config's follow once it is read.
-var early = SettingsResolver.FromEnvironment(environment);
+// The log settings are personal (never committed), so the environment and git config give them before any request.
+var early = await SettingsResolver.LoadPersonalAsync(environment);
 var level = AgentLoggerProvider.ParseLevel(early.LogLevel) ?? (isAgent ? LogLevel.Information : LogLevel.Warning);
 using var logs = new AgentLoggerProvider(Console.Error, level, early.LogFile);
 
@@ -35,6 +35,7 @@ builder.Services.AddSingleton<Verb, StatusCommand>();
 builder.Services.AddSingleton<Verb, SyncCommand>();
 builder.Services.AddSingleton<Verb, VerifyCommand>();
 builder.Services.AddSingleton<Verb, RebuildCommand>();
+builder.Services.AddSingleton<Verb, TrustCommand>();
 builder.Services.AddSingleton<Verb, AgentCommand>();
 builder.Services.AddSingleton(sp => new Application(sp.GetServices<Verb>(), Console.Out, Console.Error));
 using var host = builder.Build();

@@ -17,8 +17,8 @@ public sealed class PathIndexTests
         repo.Commit("one");
         var (index, cache) = await OpenAsync(repo);
 
-        Assert.Equal("docs/contracts/lease one.pdf", await index.FindPathAsync(OidA, default));
-        Assert.Null(await index.FindPathAsync(OidB, default));
+        Assert.Equal("docs/contracts/lease one.pdf", (await index.UploadPathsAsync(OidA, 100, default)).FirstOrDefault());
+        Assert.Null((await index.UploadPathsAsync(OidB, 100, default)).FirstOrDefault());
         cache.Dispose();
     }
 
@@ -35,8 +35,8 @@ public sealed class PathIndexTests
 
         var (second, cache2) = await OpenAsync(repo);
 
-        Assert.Equal("ünï/b file.bin", await second.FindPathAsync(OidB, default));
-        Assert.Equal("a.bin", await second.FindPathAsync(OidA, default));
+        Assert.Equal("ünï/b file.bin", (await second.UploadPathsAsync(OidB, 2, default)).FirstOrDefault());
+        Assert.Equal("a.bin", (await second.UploadPathsAsync(OidA, 1, default)).FirstOrDefault());
         cache.Dispose();
         cache2.Dispose();
     }
@@ -55,7 +55,7 @@ public sealed class PathIndexTests
         var (again, cache2) = await OpenAsync(repo);
         await again.UpdateAsync(default);
 
-        Assert.Equal("original.bin", await again.FindPathAsync(OidA, default));
+        Assert.Equal("original.bin", (await again.UploadPathsAsync(OidA, 1, default)).FirstOrDefault());
         cache.Dispose();
         cache2.Dispose();
     }
@@ -73,6 +73,56 @@ public sealed class PathIndexTests
 
         Assert.Equal(["new name.bin", "old/name.bin"], (await index.FindPathsAsync(OidA, default)).Order(StringComparer.Ordinal));
         cache.Dispose();
+    }
+
+    [Fact]
+    public async Task UploadPaths_RenamedOnAnUnpushedBranch_HeadsPathFirst()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("final/x.bin", TempGitRepo.Pointer(OidA, 7));
+        repo.Commit("final");
+        repo.Git("checkout", "-q", "-b", "exp");
+        repo.Git("mv", "final/x.bin", "scratch.bin");
+        repo.Commit("experiment");
+        var (scan, cache) = await OpenAsync(repo);
+        await scan.UpdateAsync(default);
+        repo.Git("checkout", "-q", "main");
+
+        var (index, cache2) = await OpenAsync(repo);
+
+        Assert.Equal(["final/x.bin", "scratch.bin"], await index.UploadPathsAsync(OidA, 7, default));
+        cache.Dispose();
+        cache2.Dispose();
+    }
+
+    [Fact]
+    public async Task UploadPaths_CommitAmendedToAnotherPath_OldPathForgotten()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("base.txt", "base");
+        repo.Commit("base");
+        repo.WriteFile("first/name.bin", TempGitRepo.Pointer(OidA, 3));
+        repo.Commit("add");
+        var (scan, cache) = await OpenAsync(repo);
+        await scan.UpdateAsync(default);
+        repo.Git("mv", "first/name.bin", "second.bin");
+        repo.Git("commit", "-q", "--amend", "-m", "add");
+
+        var (index, cache2) = await OpenAsync(repo);
+
+        Assert.Equal(["second.bin"], await index.UploadPathsAsync(OidA, 3, default));
+        Assert.DoesNotContain(cache2.AllPointers(), p => p.Paths.Contains("first/name.bin"));
+        cache.Dispose();
+        cache2.Dispose();
+    }
+
+    [Fact]
+    public void LfsPointer_BlobId_IsGitsIdOfTheCanonicalPointer()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("p", TempGitRepo.Pointer(OidB, 42));
+
+        Assert.Equal(repo.Git("hash-object", "p").Trim(), LfsPointer.BlobId(OidB, 42));
     }
 
     [Fact]

@@ -44,6 +44,8 @@ public sealed class VerifiedDownloadTests : IDisposable
         public Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<string> PromoteAsync(string key, string versionId, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
     private static string Oid(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));

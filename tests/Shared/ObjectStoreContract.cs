@@ -49,6 +49,23 @@ public abstract class ObjectStoreContract
     }
 
     [Fact]
+    public async Task Promote_OlderVersion_BecomesLatestWithItsBytesAndOid()
+    {
+        var store = await CreateStoreAsync();
+        var (file1, data1, oid1) = RandomFile(1000, 12);
+        var (file2, data2, oid2) = RandomFile(2000, 13);
+        var v1 = await store.UploadAsync("p/k.bin", file1, data1.Length, oid1, new RecordingProgress(), default);
+        await store.UploadAsync("p/k.bin", file2, data2.Length, oid2, new RecordingProgress(), default);
+
+        var promoted = await store.PromoteAsync("p/k.bin", v1, default);
+
+        var latest = (await store.ListVersionsAsync("p/k.bin", default))[0];
+        Assert.Equal((promoted, true, data1.Length), (latest.VersionId, latest.IsLatest, latest.Size));
+        Assert.Equal(data1, await ReadAsync(store, "p/k.bin", promoted));
+        Assert.Equal(oid1, await store.GetOidAsync("p/k.bin", promoted, default));
+    }
+
+    [Fact]
     public async Task ListVersions_OnlyThatExactKey()
     {
         var store = await CreateStoreAsync();

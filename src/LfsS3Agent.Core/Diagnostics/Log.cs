@@ -47,4 +47,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "cannot look at {Location}: {Reason}")]
     public static partial void KeyUnusable(ILogger logger, string location, string reason);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "\"{Path}\" cannot be an S3 key (over 1,024 bytes or not UTF-8); storing {Oid} as {Location}")]
+    public static partial void PathCannotBeKey(ILogger logger, string path, string oid, string location);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Warning, Message = "ignored {Location} for {Oid}: outside this repository's prefix (lfs-s3.allowotherprefixes allows it)")]
+    public static partial void OutsidePrefix(ILogger logger, string location, string oid);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "{Location}: HEAD's version {VersionId} made latest again as {Copy}")]
+    public static partial void Promoted(ILogger logger, string location, string versionId, string copy);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "could not make HEAD's versions the latest: {Reason}")]
+    public static partial void PromoteFailed(ILogger logger, string reason, Exception exception);
 }

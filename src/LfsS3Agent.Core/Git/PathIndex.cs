@@ -8,15 +8,37 @@ namespace LfsS3Agent.Core.Git;
 /// git-lfs only sends the OID. It reads every commit's added and modified files (so a renamed file is
 /// known under each of its names), only for commits not reachable from the last scan's tips, and shares
 /// the result through SQLite, under a lock so eight agent processes do the work once.
-/// Rule for an OID at several paths: the first path found wins, walking newest commits first.
+/// Only commits some ref or HEAD reaches count: after history is rewritten (amend, rebase, reset, a deleted
+/// branch) the index is rebuilt, so a path the remote can never see is never chosen.
 /// </summary>
 public sealed class PathIndex(GitRepository repository, MappingCache cache, string lockPath)
 {
     private bool _updated;
 
-    /// <summary>The path an upload of this OID uses: the first one recorded.</summary>
-    public async Task<string?> FindPathAsync(string oid, CancellationToken cancellationToken) =>
-        (await FindPathsAsync(oid, cancellationToken)).FirstOrDefault();
+    /// <summary>
+    /// The paths an upload of this OID may use, best first: of several, those the OID had in HEAD's history
+    /// (what is being pushed, in the usual case) come before those only other refs reach.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> UploadPathsAsync(string oid, long size, CancellationToken cancellationToken)
+    {
+        if (!_updated)
+        {
+            await UpdateAsync(cancellationToken);
+        }
+
+        var paths = cache.FindPaths(oid);
+        if (paths.Count < 2)
+        {
+            return paths;
+        }
+
+        // Where HEAD's history added this exact pointer blob: one history walk, only for an OID with several paths.
+        var log = await repository.Git.RunAsync(
+            ["log", "--raw", "--no-renames", "--no-abbrev", "-z", "--diff-filter=AM", "--format=", "--find-object=" + LfsPointer.BlobId(oid, size), "HEAD"],
+            allowFailure: true, cancellationToken: cancellationToken);
+        var inHead = ParseRaw(log.Stdout).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        return [.. paths.Where(inHead.Contains), .. paths.Where(p => !inHead.Contains(p))];
+    }
 
     /// <summary>Every path the OID had in history, the upload path first.</summary>
     public async Task<IReadOnlyList<string>> FindPathsAsync(string oid, CancellationToken cancellationToken)
@@ -43,12 +65,20 @@ public sealed class PathIndex(GitRepository repository, MappingCache cache, stri
             return;
         }
 
-        var log = await LogAsync(tips, scanned, cancellationToken)
-                  // a tip of an earlier scan may be gone (gc after a forced push): scan everything once
-                  ?? await LogAsync(tips, new HashSet<string>(), cancellationToken)
+        // Commits an earlier scan saw that no tip reaches any more (amend, rebase, reset, a deleted branch, or gone
+        // after gc) would leave paths no remote can have: then the index is rebuilt from the current tips.
+        var rewritten = scanned.Count > 0 && await AnyUnreachableAsync(scanned, tips, cancellationToken);
+        var log = await LogAsync(tips, rewritten ? new HashSet<string>() : scanned, cancellationToken)
                   ?? throw new GitException("git log failed while scanning for LFS pointers", 1);
         var found = await new PointerScanner(repository.Git).ReadAsync(log, cancellationToken);
-        cache.AddScan(found.Select(f => (f.Pointer.Oid, f.Pointer.Size, f.Path)), tips);
+        cache.AddScan(found.Select(f => (f.Pointer.Oid, f.Pointer.Size, f.Path)), tips, replace: rewritten);
+    }
+
+    private async Task<bool> AnyUnreachableAsync(IReadOnlySet<string> scanned, HashSet<string> tips, CancellationToken cancellationToken)
+    {
+        var revs = string.Concat(scanned.Select(t => t + "\n")) + string.Concat(tips.Select(t => "^" + t + "\n"));
+        var result = await repository.Git.RunAsync(["rev-list", "-1", "--stdin"], revs, allowFailure: true, cancellationToken: cancellationToken);
+        return result.ExitCode != 0 || result.Stdout.Trim().Length > 0;
     }
 
     /// <summary>Added or modified regular files of each commit, newest first, as (blob, path).</summary>
@@ -69,14 +99,14 @@ public sealed class PathIndex(GitRepository repository, MappingCache cache, stri
         var result = await repository.Git.RunAsync(
             ["log", "--raw", "--no-renames", "--no-abbrev", "-z", "--diff-filter=AM", "--format=", "--stdin"],
             revs.ToString(), allowFailure: true, cancellationToken: cancellationToken);
-        if (result.ExitCode != 0)
-        {
-            return null;
-        }
+        return result.ExitCode == 0 ? ParseRaw(result.Stdout) : null;
+    }
 
+    private static List<(string Blob, string Path)> ParseRaw(string output)
+    {
         // -z records: ":<old mode> <new mode> <old sha> <new sha> <status>" then the path, each NUL-terminated.
         var files = new List<(string, string)>();
-        var records = result.Stdout.Split('\0');
+        var records = output.Split('\0');
         for (var i = 0; i + 1 < records.Length; i++)
         {
             var header = records[i].TrimStart('\n');

@@ -12,6 +12,14 @@ public sealed record LfsPointer(string Oid, long Size)
     private static readonly byte[] OidPrefix = "\noid sha256:"u8.ToArray();
     private static readonly byte[] SizePrefix = "\nsize "u8.ToArray();
 
+    /// <summary>The git blob id of the canonical pointer file for this object, as git-lfs writes it.</summary>
+    public static string BlobId(string oid, long size)
+    {
+        var text = $"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n";
+        var bytes = Encoding.ASCII.GetBytes($"blob {text.Length}\0{text}");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(bytes));
+    }
+
     public static LfsPointer? TryParse(ReadOnlySpan<byte> content)
     {
         if (!content.StartsWith("version "u8))

@@ -157,11 +157,21 @@ public sealed class MappingCache : IDisposable
         return result;
     }
 
-    /// <summary>Records the paths found and the tips they were found from, in one transaction.</summary>
-    public void AddScan(IEnumerable<(string Oid, long Size, string Path)> paths, IEnumerable<string> tips)
+    /// <summary>
+    /// Records the paths found and the tips they were found from, in one transaction; <paramref name="replace"/>
+    /// drops every path recorded before (a full rescan after history was rewritten).
+    /// </summary>
+    public void AddScan(IEnumerable<(string Oid, long Size, string Path)> paths, IEnumerable<string> tips, bool replace = false)
     {
         using var scope = _gate.EnterScope();
         using var transaction = _connection.BeginTransaction();
+        if (replace)
+        {
+            using var drop = Command("DELETE FROM paths");
+            drop.Transaction = transaction;
+            drop.ExecuteNonQuery();
+        }
+
         using (var insert = Command("INSERT OR IGNORE INTO paths(oid, size, path) VALUES($oid, $size, $path)", ("$oid", ""), ("$size", 0L), ("$path", "")))
         {
             insert.Transaction = transaction;

@@ -15,6 +15,19 @@ public sealed class KeyLayout(string prefix)
     /// <summary>The readable key of a file.</summary>
     public string KeyFor(string repositoryPath) => Prefix.Length == 0 ? repositoryPath : Prefix + "/" + repositoryPath;
 
+    /// <summary>S3's limit on a key, in UTF-8 bytes.</summary>
+    public const int MaxKeyBytes = 1024;
+
+    /// <summary>
+    /// Whether a path can be a key: within S3's length limit, and valid UTF-8 (git hands us names as bytes; invalid
+    /// ones arrive as U+FFFD, which would make different files share one key).
+    /// </summary>
+    public bool CanBeKey(string repositoryPath) =>
+        !repositoryPath.Contains('\uFFFD') && System.Text.Encoding.UTF8.GetByteCount(KeyFor(repositoryPath)) <= MaxKeyBytes;
+
+    /// <summary>Whether the key lies under this repository's prefix (a mapping entry may name any key of the bucket).</summary>
+    public bool Contains(string key) => Prefix.Length == 0 || key.StartsWith(Prefix + "/", StringComparison.Ordinal);
+
     public string OrphanKey(string oid) => KeyFor($"{OrphanFolder}/{oid[..2]}/{oid[2..4]}/{oid}");
 
     public string ProbeKey(string name) => KeyFor(".git/lfs-s3-doctor/" + name);

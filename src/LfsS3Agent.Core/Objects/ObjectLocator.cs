@@ -41,11 +41,14 @@ public sealed class ObjectLocator
     private readonly Lazy<Task<Dictionary<string, List<MappingEntry>>>> _hints;
     private readonly VersionFinder _finder;
     private readonly ILogger _logger;
+    private readonly bool _allowOtherPrefixes;
 
     /// <param name="folderListings">One listing per folder answers for all its keys: right for a push of many files.</param>
+    /// <param name="allowOtherPrefixes">Follow claims whose key lies outside the prefix (another team's files).</param>
     public ObjectLocator(IObjectStore store, MappingCache cache, PathIndex paths, KeyLayout layout, CommittedMapping mapping,
-        ILogger logger, bool folderListings = false)
+        ILogger logger, bool folderListings = false, bool allowOtherPrefixes = false)
     {
+        _allowOtherPrefixes = allowOtherPrefixes;
         _store = store;
         _cache = cache;
         _paths = paths;
@@ -66,7 +69,18 @@ public sealed class ObjectLocator
         var claims = (await _hints.Value).GetValueOrDefault(oid) ?? [];
         foreach (var (entry, source) in claims.Select(e => (e, CandidateSource.Mapping)).Prepend((_cache.Find(oid)!, CandidateSource.Cache)))
         {
-            if (entry is not null && entry.Size == size && seen.Add((entry.Key, entry.VersionId)))
+            if (entry is null || entry.Size != size)
+            {
+                continue;
+            }
+
+            if (!_allowOtherPrefixes && !_layout.Contains(entry.Key))
+            {
+                Log.OutsidePrefix(_logger, _store.Describe(entry.Key), oid);
+                continue;
+            }
+
+            if (seen.Add((entry.Key, entry.VersionId)))
             {
                 yield return new Candidate(entry with { Oid = oid }, source, Confirmed: false);
             }

@@ -24,12 +24,21 @@ public static class VerifiedDownload
             await CopyAsync(store, entry, oid, size, file, progress, cancellationToken);
             return path;
         }
+        catch (IOException ex) when (IsDiskFull(ex))
+        {
+            File.Delete(path);
+            throw new LfsS3Exception(ErrorCodes.InsufficientStorage,
+                $"no space left on the device of {directory} for {oid} ({size} bytes): free some space and run the command again", ex);
+        }
         catch
         {
             File.Delete(path);
             throw;
         }
     }
+
+    /// <summary>ENOSPC (28) on Unix, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>
+    private static bool IsDiskFull(IOException ex) => (ex.HResult & 0xFFFF) is 28 or 112 or 39;
 
     /// <summary>Reads the version and checks it is the object, keeping nothing (verify --content).</summary>
     public static Task CheckAsync(IObjectStore store, MappingEntry entry, string oid, long size, CancellationToken cancellationToken) =>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using LfsS3Agent.Core.Diagnostics;
 using LfsS3Agent.Core.Transfer;
@@ -13,17 +12,28 @@ namespace LfsS3Agent.Core.Protocol;
 /// </summary>
 public sealed class TransferSession(Stream input, ProtocolWriter writer, TransferHandlerFactory handlerFactory, ILogger logger)
 {
+    /// <summary>git-lfs's requests are a few hundred bytes; anything near this is not one.</summary>
+    internal const int MaxLineLength = 1 << 20;
+
     private ITransferHandler? _handler;
     private string? _operation;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(input, new UTF8Encoding(false), false, 64 * 1024, leaveOpen: true);
+        var reader = new LineReader(input, MaxLineLength);
         var reason = "end of input";
         try
         {
-            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            while (await reader.ReadAsync(cancellationToken) is { Line: { } line } read)
             {
+                if (read.TooLong)
+                {
+                    var message = $"request line longer than {MaxLineLength} bytes; not a git-lfs request";
+                    Log.BadRequest(logger, message);
+                    writer.WriteError(new ProtocolError(ErrorCodes.BadRequest, message));
+                    continue;
+                }
+
                 if (string.IsNullOrWhiteSpace(line))
                 {
                     continue;
@@ -67,7 +77,7 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
             case ProtocolNames.Terminate:
                 return false;
             case ProtocolNames.Init:
-                Init(request);
+                await InitAsync(request);
                 return true;
             case ProtocolNames.Upload or ProtocolNames.Download:
                 await TransferAsync(request, parseError, cancellationToken);
@@ -81,7 +91,7 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
         }
     }
 
-    private void Init(TransferRequest request)
+    private async Task InitAsync(TransferRequest request)
     {
         if (request.Operation is not (ProtocolNames.Upload or ProtocolNames.Download))
         {
@@ -94,6 +104,14 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
         Log.SessionInit(logger, request.Operation, request.Remote);
         try
         {
+            // A second init starts a new session: the first one's work (its mapping entries) is finished first.
+            if (_handler is not null)
+            {
+                var previous = _handler;
+                _handler = null;
+                await previous.DisposeAsync();
+            }
+
             _handler = handlerFactory(request.Operation, request.Remote);
             _operation = request.Operation;
             writer.WriteInitOk();

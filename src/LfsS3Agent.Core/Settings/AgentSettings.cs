@@ -92,6 +92,9 @@ public sealed class AgentSettings
 
     public string? LogFile => Get(SettingNames.LogFile);
 
+    /// <summary>Whether claims (mapping, cache) may name keys outside the prefix; a personal choice, never a commit's.</summary>
+    public bool AllowOtherPrefixes => GetBool(SettingNames.AllowOtherPrefixes) ?? false;
+
     /// <summary>git-lfs's <c>lfs.storage</c>, which moves its object store (and temp folder) out of the git directory.</summary>
     public const string LfsStorageKey = "lfs.storage";
 

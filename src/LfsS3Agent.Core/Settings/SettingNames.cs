@@ -20,12 +20,13 @@ public static class SettingNames
     public static readonly SettingName MaxRetries = new("lfs-s3.maxretries", "LFS_S3_MAX_RETRIES", true, "retries of a failed S3 request (default 3)");
     public static readonly SettingName InstanceMetadata = new("lfs-s3.instancemetadata", "LFS_S3_INSTANCE_METADATA", false, "auto (default: only on EC2), true or false: ask the EC2 metadata service for credentials");
     public static readonly SettingName LogFile = new("lfs-s3.logfile", "LFS_S3_LOG_FILE", false, "also append logs to this file");
+    public static readonly SettingName AllowOtherPrefixes = new("lfs-s3.allowotherprefixes", "LFS_S3_ALLOW_OTHER_PREFIXES", false, "true: follow mapping entries whose key lies outside this repository's prefix (default false: ignored)");
     public static readonly SettingName LogLevel = new("lfs-s3.loglevel", "LFS_S3_LOG_LEVEL", false, "trace, debug, information (default), warning, error");
 
     public static readonly IReadOnlyList<SettingName> All =
     [
         Store, Bucket, Prefix, Region, Endpoint, PathStyle, Profile, Checksum, MultipartThreshold, PartSize, ParallelParts,
-        MaxRetries, InstanceMetadata, LogFile, LogLevel,
+        MaxRetries, InstanceMetadata, AllowOtherPrefixes, LogFile, LogLevel,
     ];
 
     /// <summary>Folder at the repository root that holds the committed settings and mapping.</summary>

@@ -25,9 +25,21 @@ public static class SettingsResolver
         return Resolve(environment.Variables, gitConfig, repoConfig);
     }
 
-    /// <summary>What the environment alone says, for the moment before a repository is known (log level and file).</summary>
-    public static AgentSettings FromEnvironment(ProcessEnvironment environment) =>
-        Resolve(environment.Variables, new Dictionary<string, string>(), new Dictionary<string, string>());
+    /// <summary>
+    /// The settings that never come from a commit (log level and file, profile), from the environment and git
+    /// config, before a repository is looked at: one git process, or the environment alone where git is missing.
+    /// </summary>
+    public static async Task<AgentSettings> LoadPersonalAsync(ProcessEnvironment environment)
+    {
+        try
+        {
+            return await LoadAsync(null, environment);
+        }
+        catch (GitException)
+        {
+            return Resolve(environment.Variables, new Dictionary<string, string>(), new Dictionary<string, string>());
+        }
+    }
 
     /// <summary>Reads the committed settings from the work tree, or from HEAD while a clone is still checking out.</summary>
     public static async Task<Dictionary<string, string>> ReadRepoConfigAsync(GitRepository repository, CancellationToken cancellationToken)

@@ -53,6 +53,12 @@ public interface IObjectStore
     /// <summary>The OID recorded in that version's metadata, or null when it has none; throws NotFound when the version is gone.</summary>
     Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Makes an older version the key's latest again (a server-side copy onto the same key, OID metadata kept), so
+    /// the browsable bucket shows the content of the pushed commit; returns the new version's id.
+    /// </summary>
+    Task<string> PromoteAsync(string key, string versionId, CancellationToken cancellationToken);
+
     /// <summary>Removes one version for good (doctor's probe object; never used on user data).</summary>
     Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken);
 }

@@ -17,6 +17,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
     private ObjectLocator? _locator;
     private Task? _versioningChecked;
     private bool _recorded;
+    private readonly List<(string Path, string Oid, long Size)> _uploads = [];
 
     public async Task<string?> TransferAsync(TransferItem item, IProgressReporter progress, CancellationToken cancellationToken)
     {
@@ -54,17 +55,42 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
             return;
         }
 
-        var path = await workspace.Paths.FindPathAsync(item.Oid, cancellationToken);
-        var key = path is null ? workspace.Layout.OrphanKey(item.Oid) : workspace.Layout.KeyFor(path);
-        if (path is null)
-        {
-            Log.NoPathInHistory(logger, item.Oid, store.Describe(key));
-        }
+        var (key, path) = await ChooseKeyAsync(workspace, item, cancellationToken);
 
         await (_versioningChecked ??= EnsureVersioningAsync(store, cancellationToken));
         var versionId = await store.UploadAsync(key, file.FullName, item.Size, item.Oid, progress, cancellationToken);
         Log.Uploaded(logger, item.Oid, store.Describe(key), versionId);
         Record(workspace, new MappingEntry(item.Oid, item.Size, versionId, key));
+        if (path is not null)
+        {
+            _uploads.Add((path, item.Oid, item.Size));
+        }
+    }
+
+    /// <summary>
+    /// The key of an upload: the object's path in the history being pushed (HEAD's first, then other refs'), or the
+    /// reserved orphan key when it has no path or none that can be a key (too long, not UTF-8).
+    /// </summary>
+    private async Task<(string Key, string? Path)> ChooseKeyAsync(Workspace workspace, TransferItem item, CancellationToken cancellationToken)
+    {
+        var layout = workspace.Layout;
+        var paths = await workspace.Paths.UploadPathsAsync(item.Oid, item.Size, cancellationToken);
+        if (paths.FirstOrDefault(layout.CanBeKey) is { } path)
+        {
+            return (layout.KeyFor(path), path);
+        }
+
+        var key = layout.OrphanKey(item.Oid);
+        if (paths.Count == 0)
+        {
+            Log.NoPathInHistory(logger, item.Oid, workspace.Store.Describe(key));
+        }
+        else
+        {
+            Log.PathCannotBeKey(logger, paths[0], item.Oid, workspace.Store.Describe(key));
+        }
+
+        return (key, null);
     }
 
     /// <summary>Refuses to write into a bucket without versioning, where an edit would destroy the old version.</summary>
@@ -104,6 +130,16 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LfsS3Exception)
         {
             Log.MappingSyncFailed(logger, workspace.Mapping.FilePath, ex.Message, ex);
+        }
+
+        try
+        {
+            // git-lfs ends every agent only after all uploads finished, so no later upload can undo this.
+            await LatestVersions.SettleAsync(workspace, _uploads, logger, CancellationToken.None);
+        }
+        catch (LfsS3Exception ex)
+        {
+            Log.PromoteFailed(logger, ex.Message, ex);
         }
         finally
         {

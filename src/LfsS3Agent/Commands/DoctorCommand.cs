@@ -133,6 +133,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         {
             var settings = _settings = await SettingsResolver.LoadAsync(_repository, environment, cancellationToken: cancellationToken);
             settings.RequireStore();
+            await TrustedStorage.CheckAsync(_repository!, settings, cancellationToken);
             _store = storeFactory.Create(settings);
             var source = (settings.Find(SettingNames.Store) ?? settings.Find(SettingNames.Bucket))!.Source;
             return CheckResult.Ok($"{settings.StoreDescription}, prefix \"{settings.Prefix}\" ({source})");

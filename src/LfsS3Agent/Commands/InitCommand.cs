@@ -101,6 +101,8 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
             await File.WriteAllTextAsync(mapping, MappingFile.Format([]), new UTF8Encoding(false), cancellationToken);
         }
 
+        // Whoever runs init chose these: this clone trusts them (teammates' clones trust them on first use).
+        TrustedStorage.Trust(repository, await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken));
         await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.locksverify", "false"]);
         await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.url", PlaceholderLfsUrl]);
 

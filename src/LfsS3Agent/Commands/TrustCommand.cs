@@ -1,0 +1,34 @@
+using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Settings;
+
+namespace LfsS3Agent.Commands;
+
+/// <summary><c>git lfs-s3 trust</c>: accepts the storage settings a commit changed.</summary>
+public sealed class TrustCommand(ProcessEnvironment environment, TextWriter stdout) : Verb
+{
+    public override string Name => "trust";
+
+    public override string Summary => "accept the store, bucket, endpoint and prefix that the committed .lfs-s3/config now names";
+
+    public override string Help => """
+        usage: git lfs-s3 trust
+
+        Each clone remembers the store, bucket, endpoint and prefix that the committed .lfs-s3/config named
+        when it first used them. When a later commit changes them, pushes and checkouts stop (so that one
+        commit cannot send everyone's files elsewhere) and say which commit changed what. Run this after
+        checking that the change is intended: it accepts the values now in force and shows them.
+        """;
+
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
+    {
+        var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
+        var settings = await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken);
+        foreach (var (key, value) in TrustedStorage.Trust(repository, settings))
+        {
+            await stdout.WriteLineAsync($"{key} = \"{value}\"");
+        }
+
+        await stdout.WriteLineAsync($"trusted: transfers use these values from {SettingNames.RepoConfigFile} (empty: not set there)");
+        return 0;
+    }
+}

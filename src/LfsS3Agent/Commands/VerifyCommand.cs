@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using LfsS3Agent.Core;
+using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.Objects;
+using LfsS3Agent.Core.Settings;
+using LfsS3Agent.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LfsS3Agent.Commands;
+
+/// <summary><c>git lfs-s3 verify</c>.</summary>
+public sealed class VerifyCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout,
+    ILogger<VerifyCommand> logger) : WorkspaceVerb(storeFactory, environment)
+{
+    public override string Name => "verify";
+
+    public override string Summary => "check that every LFS object of HEAD (or given revisions, or --all) is stored";
+
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "all", "content" };
+
+    public override bool TakesArguments => true;
+
+    public override string Help => """
+        usage: git lfs-s3 verify [<revision>...] [--all] [--content]
+
+        Checks that every LFS object in the given revisions (default HEAD; --all: every object in the
+        history of every ref) resolves to a stored version of the right size with its OID recorded, and with
+        --content that the bytes hash to the OID. Exit code 1 when anything is missing or wrong.
+        """;
+
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
+    {
+        using var workspace = await OpenAsync(cancellationToken);
+        var pointers = new Dictionary<string, (long Size, string Path)>(StringComparer.Ordinal);
+        await workspace.Paths.UpdateAsync(cancellationToken);
+        if (args.Has("all"))
+        {
+            foreach (var p in workspace.Cache.AllPointers())
+            {
+                pointers.TryAdd(p.Oid, (p.Size, p.Paths[0]));
+            }
+        }
+
+        var scanner = new PointerScanner(workspace.Repository.Git);
+        foreach (var revision in args.Arguments.Count == 0 && !args.Has("all") ? ["HEAD"] : args.Arguments)
+        {
+            foreach (var (pointer, path) in await scanner.ReadTreeAsync(revision, cancellationToken))
+            {
+                pointers.TryAdd(pointer.Oid, (pointer.Size, path));
+            }
+        }
+
+        var mapping = (await workspace.Mapping.ReadAsync(MappingSource.WorkTree, cancellationToken)).Entries
+            .Concat((await workspace.Mapping.ReadAsync(MappingSource.Head, cancellationToken)).Entries);
+        if (StatusCommand.OutsidePrefix(workspace, mapping) is > 0 and var outside)
+        {
+            await stdout.WriteLineAsync("warning: " + StatusCommand.OutsidePrefixMessage(workspace, outside));
+        }
+
+        var locator = workspace.CreateLocator(logger);
+        var failures = new ConcurrentBag<string>();
+        var content = args.Has("content");
+        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (pair, ct) =>
+            {
+                var (oid, (size, path)) = (pair.Key, pair.Value);
+                if (await CheckAsync(workspace.Store, locator, oid, size, path, content, ct) is { } problem)
+                {
+                    failures.Add($"{oid[..12]} {path}: {problem}");
+                }
+            });
+
+        foreach (var failure in failures.Order(StringComparer.Ordinal))
+        {
+            await stdout.WriteLineAsync($"FAIL {failure}");
+        }
+
+        await stdout.WriteLineAsync(failures.IsEmpty
+            ? $"verified {pointers.Count} LFS objects{(content ? " (content hashed)" : "")}: all stored"
+            : $"{failures.Count} of {pointers.Count} LFS objects missing or wrong");
+        return failures.IsEmpty ? 0 : 1;
+    }
+
+    /// <summary>Null when the object is stored as it should be, else what is wrong.</summary>
+    private static async Task<string?> CheckAsync(IObjectStore store, ObjectLocator locator, string oid, long size, string path,
+        bool content, CancellationToken cancellationToken)
+    {
+        var located = await locator.LocateAsync(oid, size, [path], cancellationToken);
+        if (located.Entry is not { } entry)
+        {
+            return located.Rejected.Count == 0 ? "no stored version holds it" : $"no stored version holds it ({string.Join("; ", located.Rejected)})";
+        }
+
+        try
+        {
+            if (content)
+            {
+                await VerifiedDownload.CheckAsync(store, entry, oid, size, cancellationToken);
+            }
+
+            return null;
+        }
+        catch (LfsS3Exception ex)
+        {
+            return ex.Message;
+        }
+    }
+}

@@ -267,7 +267,11 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
             DestinationKey = key,
             MetadataDirective = S3MetadataDirective.COPY,
         };
-        return (await Call(key, c => c.CopyObjectAsync(request, cancellationToken))).VersionId;
+        var copied = (await Call(key, c => c.CopyObjectAsync(request, cancellationToken))).VersionId;
+        // radosgw 16 leaves the new version's id out of the copy's answer: it is the key's latest now.
+        return !string.IsNullOrEmpty(copied) ? copied
+            : (await ListVersionsAsync(key, cancellationToken)).FirstOrDefault(v => v.IsLatest)?.VersionId
+              ?? throw new StoreException(ErrorCodes.Internal, $"the copy of {Describe(key)} version {versionId} left no latest version");
     }
 
     public async Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using LfsS3Agent.Core.Protocol;
 using System.Text.Json;
 using LfsS3Agent.Core.Transfer;
 using static LfsS3Agent.Tests.SessionHarness;
@@ -134,6 +135,38 @@ public sealed class TransferSessionTests
 
         Assert.Equal(Oid1, Assert.Single(replies).Str("oid"));
         Assert.Contains("before a successful init", replies[0].ErrorMessage());
+    }
+
+    [Fact]
+    public async Task Line_LongerThanTheBound_OneErrorThenServesTheNextRequest()
+    {
+        var huge = "{\"event\":\"upload\",\"oid\":\"" + new string('a', TransferSession.MaxLineLength + 10) + "\"}";
+
+        var replies = await RunAsync(new FakeHandler(), Init(), huge, Upload(Oid1, 5), Terminate);
+
+        Assert.Equal(ErrorCodes.BadRequest, replies[1].ErrorCode());
+        Assert.Contains("longer than", replies[1].ErrorMessage());
+        Assert.Equal("complete", replies[^1].Str("event"));
+        Assert.Null(replies[^1].ErrorCode());
+    }
+
+    [Fact]
+    public async Task Init_Twice_FirstHandlerDisposedBeforeTheSecondServes()
+    {
+        var handlers = new List<FakeHandler>();
+        var input = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", Init(), Upload(Oid1, 5), Init(), Upload(Oid2, 5), Terminate) + "\n"));
+        var session = new TransferSession(input, new ProtocolWriter(new MemoryStream()), (_, _) =>
+        {
+            handlers.Add(new FakeHandler());
+            return handlers[^1];
+        }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        await session.RunAsync(CancellationToken.None);
+
+        Assert.Equal(2, handlers.Count);
+        Assert.True(handlers[0].Disposed);
+        Assert.Equal([Oid1], handlers[0].Seen.Select(i => i.Oid));
+        Assert.Equal([Oid2], handlers[1].Seen.Select(i => i.Oid));
     }
 
     [Fact]

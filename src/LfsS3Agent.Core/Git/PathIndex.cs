@@ -60,14 +60,13 @@ public sealed class PathIndex(GitRepository repository, MappingCache cache, stri
         using var fileLock = FileLock.Acquire(lockPath, TimeSpan.FromMinutes(10));
         var tips = await CurrentTipsAsync(cancellationToken);
         var scanned = cache.ScannedTips();
-        if (tips.Count == 0 || tips.IsSubsetOf(scanned))
+        // Commits an earlier scan saw that no tip reaches any more (amend, rebase, reset, a deleted branch, or gone
+        // after gc) would leave paths no remote can have: then the index is rebuilt from the current tips.
+        var rewritten = scanned.Count > 0 && !scanned.IsSubsetOf(tips) && await AnyUnreachableAsync(scanned, tips, cancellationToken);
+        if (tips.Count == 0 || (!rewritten && tips.IsSubsetOf(scanned)))
         {
             return;
         }
-
-        // Commits an earlier scan saw that no tip reaches any more (amend, rebase, reset, a deleted branch, or gone
-        // after gc) would leave paths no remote can have: then the index is rebuilt from the current tips.
-        var rewritten = scanned.Count > 0 && await AnyUnreachableAsync(scanned, tips, cancellationToken);
         var log = await LogAsync(tips, rewritten ? new HashSet<string>() : scanned, cancellationToken)
                   ?? throw new GitException("git log failed while scanning for LFS pointers", 1);
         var found = await new PointerScanner(repository.Git).ReadAsync(log, cancellationToken);

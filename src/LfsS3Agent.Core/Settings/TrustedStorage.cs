@@ -26,7 +26,8 @@ public static class TrustedStorage
 
         var trusted = File.ReadAllLines(path).Select(l => l.Split('\t', 2)).Where(p => p.Length == 2)
             .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
-        var changed = Names.Where(n => trusted.GetValueOrDefault(n.GitKey, "") != current[n.GitKey]).ToList();
+        // A value the user set themselves (environment, git config) overrides the commit's and is not compared.
+        var changed = Names.Where(n => FromCommit(settings, n) && trusted.GetValueOrDefault(n.GitKey, "") != current[n.GitKey]).ToList();
         if (changed.Count == 0)
         {
             return;
@@ -40,6 +41,9 @@ public static class TrustedStorage
             + $" (last changed in commit {(commit.Stdout.Trim() is { Length: > 0 } c ? c : "not yet committed")}). Transfers stop so that no commit"
             + " can send your files somewhere else; if the change is intended, run `git lfs-s3 trust`");
     }
+
+    private static bool FromCommit(AgentSettings settings, SettingName name) =>
+        settings.Find(name) is not { } value || value.Source.StartsWith(SettingNames.RepoConfigFile, StringComparison.Ordinal);
 
     /// <summary>Accepts the values now in force; returns them for the user to see.</summary>
     public static IReadOnlyDictionary<string, string> Trust(GitRepository repository, AgentSettings settings)

@@ -8,6 +8,7 @@ need_packages() {
   for pkg in "$@"; do
     case "$pkg" in
       awscli) cmd=aws ;;
+      man-db) cmd=man ;;
       *) cmd=$pkg ;;
     esac
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")

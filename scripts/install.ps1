@@ -59,6 +59,12 @@ if ($userPath -notcontains $Bin) {
     $env:Path = "$env:Path;$Bin"
     Write-Output "added $Bin to your user PATH (new terminals pick it up)"
 }
+# `git lfs-s3 --help` is `git help lfs-s3`, which on Windows opens <git --html-path>/git-lfs-s3.html.
+$htmlPath = (& git --html-path 2>$null)
+if ($htmlPath -and (Test-Path $htmlPath)) {
+    & $Exe man --out (Join-Path $Bin 'man') --html $htmlPath
+    if ($LASTEXITCODE -ne 0) { Write-Warning "could not write the manual page to $htmlPath (run as an administrator to add it)" }
+}
 & $Exe install
 if ($LASTEXITCODE -ne 0) { throw 'git lfs-s3 install failed' }
 Write-Output "done: $(& $Exe version). Set up a repository with: git lfs-s3 init --bucket <bucket> [--prefix <prefix>]"

@@ -10,7 +10,7 @@ cd "$ROOT"
 # shellcheck source=scripts/common.sh
 . scripts/common.sh
 
-need_packages git git-lfs curl
+need_packages git git-lfs curl man-db
 RESULTS=$ROOT/artifacts/test-results
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"

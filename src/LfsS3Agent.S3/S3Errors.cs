@@ -65,6 +65,8 @@ internal static class S3Errors
             "XAmzContentSHA256Mismatch" or "BadDigest" or "InvalidDigest" => new StoreException(ErrorCodes.NotConfigured,
                 $"the S3 server rejected the request checksum ({said}); set `git config lfs-s3.checksum when_required`", inner: ex),
             "NoSuchKey" or "NoSuchVersion" or "NotFound" => new StoreException(ErrorCodes.NotFound, $"{where} not found ({said})", inner: ex),
+            "NotImplemented" => new StoreException(ErrorCodes.NotConfigured,
+                $"the S3 service at {target.EndpointDescription} does not implement this request ({said}); git-lfs-s3 needs one with object versioning (Cloudflare R2, for one, has none)", inner: ex),
             "InvalidObjectName" or "KeyTooLongError" => new StoreException(ErrorCodes.BadRequest, $"{where} is not a valid key ({said})", inner: ex),
             "RequestTimeTooSkewed" => new StoreException(ErrorCodes.Unauthorized,
                 $"this machine's clock is too far from S3's time: fix the clock (e.g. enable NTP) ({said})", inner: ex),

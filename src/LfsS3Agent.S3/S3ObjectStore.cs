@@ -33,10 +33,13 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         new("clock", ct => S3Clock.CheckAsync(options, ct)),
     ];
 
-    public string VersioningOffMessage(VersioningState state) =>
-        $"bucket \"{options.Bucket}\" has versioning {(state == VersioningState.Suspended ? "suspended" : "off")}, so edited files would overwrite "
+    public string VersioningOffMessage(VersioningState state) => IsR2
+        ? $"Cloudflare R2 has no object versioning, so git-lfs-s3 cannot keep the old versions of your files in bucket \"{options.Bucket}\": use a service with versioning (AWS S3, MinIO, Ceph, Backblaze B2, Wasabi, ...)"
+        : $"bucket \"{options.Bucket}\" has versioning {(state == VersioningState.Suspended ? "suspended" : "off")}, so edited files would overwrite "
         + "their old versions and old commits could not be checked out; enable it with `aws s3api put-bucket-versioning "
         + $"--bucket {options.Bucket} --versioning-configuration Status=Enabled{(options.Endpoint is null ? "" : " --endpoint-url " + options.Endpoint)}`";
+
+    private bool IsR2 => options.Endpoint?.Contains(".r2.cloudflarestorage.com", StringComparison.OrdinalIgnoreCase) == true;
 
     private Task<CheckResult> CheckCredentialsAsync(CancellationToken cancellationToken)
     {

@@ -57,7 +57,8 @@ public sealed class AgentProcessTests
     {
         using var box = new Sandbox();
         var installed = box.Git(box.Root, "config", "--global", "--list").AssertOk().Stdout;
-        Assert.Contains("lfs.standalonetransferagent=lfs-s3", installed);
+        Assert.Contains("lfs.https://run-git-lfs-s3-install.invalid/.standalonetransferagent=lfs-s3", installed);
+        Assert.DoesNotContain("\nlfs.standalonetransferagent=", "\n" + installed);
         Assert.Contains($"lfs.customtransfer.lfs-s3.path={TestEnvironment.Binary}", installed);
         Assert.Contains("filter.lfs.process=git-lfs filter-process", installed);
 

@@ -169,18 +169,57 @@ public sealed class DoctorTests
     }
 
     [Fact]
-    public async Task Doctor_SshRemoteWithoutLfsUrl_WarnsButPasses()
+    public async Task Doctor_SshRemoteWithoutLfsUrlButLocalInstall_WarnsButPasses()
     {
         var bucket = await TestEnvironment.CreateBucketAsync();
         using var box = new Sandbox();
         var work = box.CreateRepository(bucket);
         box.Git(work, "remote", "add", "gh", "git@github.example:org/repo.git").AssertOk();
         box.Git(work, "config", "-f", ".lfsconfig", "--unset", "lfs.url").AssertOk();
+        box.Agent(work, "install", "--local").AssertOk();
 
         var result = box.Agent(work, "doctor");
 
         result.AssertOk();
         Assert.Matches("(?m)^warn +remotes +SSH remote gh: .*lfs.url", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Doctor_NoLfsUrlWithTheGlobalInstall_FailsAgentSayingHowToSetIt()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        box.Git(work, "config", "-f", ".lfsconfig", "--unset", "lfs.url").AssertOk();
+
+        AssertFails(box.Agent(work, "doctor"), "agent", "it has no lfs.url");
+    }
+
+    [Fact]
+    public async Task Doctor_UsersOwnLfsUrlOverridesTheCommittedOne_FailsAgentNamingBoth()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        box.Git(work, "config", "lfs.url", "https://lfs.example.com/org/repo").AssertOk();
+
+        AssertFails(box.Agent(work, "doctor"), "agent", "your git config sets lfs.url = https://lfs.example.com/org/repo, which overrides");
+    }
+
+    [Fact]
+    public async Task Doctor_AnotherGitLfsS3EarlierOnPath_Warns()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        var other = Directory.CreateDirectory(Path.Combine(box.Root, "other-bin")).FullName;
+        File.WriteAllText(Path.Combine(other, "git-lfs-s3"), "#!/bin/sh\necho git-remote-s3's own\n");
+        box.Run("chmod", box.Root, ["+x", Path.Combine(other, "git-lfs-s3")]).AssertOk();
+        box.Env["PATH"] = other + ":" + System.Environment.GetEnvironmentVariable("PATH");
+
+        var result = box.Run(TestEnvironment.Binary, work, ["doctor"]);
+
+        Assert.Matches($"(?m)^warn +path +`git lfs-s3` runs {System.Text.RegularExpressions.Regex.Escape(other)}/git-lfs-s3, not the installed agent", result.Stdout);
     }
 
     private static void AssertFails(RunResult result, string check, string says)

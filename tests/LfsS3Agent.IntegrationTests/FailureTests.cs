@@ -88,12 +88,14 @@ public sealed class FailureTests
     }
 
     [Fact]
-    public void Push_RepositoryNotInitialised_AgentSaysToRunInit()
+    public void Push_RepositoryNotInitialisedButAgentInstalledLocally_AgentSaysToRunInit()
     {
+        // Globally the agent serves only repositories set up with init (InstallScopeTests); --local wires it regardless.
         using var box = new Sandbox();
         box.Git(box.Root, "init", "-q", "--bare", box.Origin).AssertOk();
         var work = Path.Combine(box.Root, "work");
         box.Git(box.Root, "clone", "-q", box.Origin, work).AssertOk();
+        box.Agent(work, "install", "--local").AssertOk();
         box.Git(work, "lfs", "track", "*.bin").AssertOk();
         Sandbox.WriteRandom(work, "a.bin", 100, 1);
         box.CommitAll(work, "no init");

@@ -73,4 +73,23 @@ public sealed class S3RetryTests
         Assert.Contains("cannot reach the S3 endpoint", ex.Message);
         Assert.Equal(3, proxy.Requests.Count);
     }
+
+    [Fact]
+    public void VersioningOffMessage_CloudflareR2Endpoint_SaysR2CannotWork()
+    {
+        var message = Store("https://0123abcd.r2.cloudflarestorage.com", 0).VersioningOffMessage(VersioningState.Off);
+
+        Assert.Contains("Cloudflare R2 has no object versioning", message);
+    }
+
+    [Fact]
+    public async Task Versioning_ServiceDoesNotImplementIt_NotConfiguredNamingR2()
+    {
+        using var proxy = new FaultProxy(null, _ => ProxyAction.Error(501, "NotImplemented"));
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => Store(proxy.Url, 0).GetVersioningAsync(CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.NotConfigured, ex.Code);
+        Assert.Contains("needs one with object versioning", ex.Message);
+    }
 }

@@ -11,8 +11,11 @@ public sealed class Application(IEnumerable<Verb> verbs, TextWriter stdout, Text
         "usage: git lfs-s3 <verb> [options]\n\n"
         + "Keeps a git repository's LFS files in your own versioned S3 bucket, under their own paths.\n\nverbs:\n"
         + string.Concat(_verbs.Where(v => !v.Hidden).Select(v => $"  {v.Name,-11} {v.Summary}\n"))
-        + $"  {"version",-11} print the version\n\n"
-        + "`git lfs-s3 <verb> --help` describes each verb.";
+        + $"  {"version",-11} print the version\n"
+        + $"  {"man",-11} write the manual page: man --out <dir> [--html <dir>] (the install scripts do)\n\n"
+        + "`git lfs-s3 <verb> --help` describes each verb; `git lfs-s3 --help` opens the manual page.";
+
+    private static string Version => typeof(Application).Assembly.GetName().Version?.ToString(3) ?? "0";
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
@@ -26,8 +29,13 @@ public sealed class Application(IEnumerable<Verb> verbs, TextWriter stdout, Text
 
         if (name is "version" or "--version")
         {
-            await stdout.WriteLineAsync($"git-lfs-s3 {typeof(Application).Assembly.GetName().Version?.ToString(3)}");
+            await stdout.WriteLineAsync($"git-lfs-s3 {Version}");
             return 0;
+        }
+
+        if (name == "man")
+        {
+            return await WriteManualAsync(args.Skip(1));
         }
 
         if (Find(name) is not { } verb)
@@ -56,6 +64,35 @@ public sealed class Application(IEnumerable<Verb> verbs, TextWriter stdout, Text
         {
             await stderr.WriteLineAsync($"fatal: {ex.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>Writes git-lfs-s3.1 into --out (and git-lfs-s3.html into --html), from the verbs' own help texts.</summary>
+    private async Task<int> WriteManualAsync(IEnumerable<string> args)
+    {
+        try
+        {
+            var options = new CommandLine(args, new HashSet<string> { "out", "html" }, new HashSet<string>());
+            var verbs = _verbs.Where(v => !v.Hidden).ToList();
+            if (options.Value("out") is not { } dir)
+            {
+                throw new UsageException("--out <dir> is required");
+            }
+
+            Directory.CreateDirectory(dir);
+            await File.WriteAllTextAsync(Path.Combine(dir, ManPage.Name + ".1"), ManPage.Roff(MainHelp, verbs, Version));
+            if (options.Value("html") is { } html)
+            {
+                Directory.CreateDirectory(html);
+                await File.WriteAllTextAsync(Path.Combine(html, ManPage.Name + ".html"), ManPage.Html(MainHelp, verbs, Version));
+            }
+
+            return 0;
+        }
+        catch (UsageException ex)
+        {
+            await stderr.WriteLineAsync($"error: {ex.Message} (usage: git lfs-s3 man --out <dir> [--html <dir>])");
+            return 2;
         }
     }
 

@@ -39,8 +39,8 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     {
         var checks = new Queue<StoreCheck>(
         [
-            new("git", CheckGitAsync), new("git-lfs", CheckGitLfsAsync), new("agent", CheckWiringAsync),
-            new("repository", CheckRepositoryAsync), new("settings", CheckSettingsAsync), new("remotes", CheckRemotesAsync),
+            new("git", CheckGitAsync), new("git-lfs", CheckGitLfsAsync), new("repository", CheckRepositoryAsync),
+            new("agent", CheckWiringAsync), new("path", CheckPathAsync), new("settings", CheckSettingsAsync), new("remotes", CheckRemotesAsync),
         ]);
         var failures = 0;
         while (checks.TryDequeue(out var check))
@@ -93,25 +93,61 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
             : CheckResult.Ok(lfs.Stdout.Trim());
     }
 
+    /// <summary>The wiring as git-lfs resolves it for this repository's LFS URL (the user's lfs.url, else the committed one).</summary>
     private async Task<CheckResult> CheckWiringAsync(CancellationToken cancellationToken)
     {
-        async Task<string?> Get(string key)
+        var git = _repository!.Git;
+        var name = AgentWiring.AgentName;
+        var path = await GetAsync(git, ["--get", $"lfs.customtransfer.{name}.path"], cancellationToken);
+        var args = await GetAsync(git, ["--get", $"lfs.customtransfer.{name}.args"], cancellationToken);
+        var own = await GetAsync(git, ["--get", "lfs.url"], cancellationToken);
+        var committed = _repository.WorkTree is { } wt && File.Exists(Path.Combine(wt, ".lfsconfig"))
+            ? await GetAsync(git, ["-f", Path.Combine(wt, ".lfsconfig"), "--get", "lfs.url"], cancellationToken)
+            : await GetAsync(git, ["--blob", "HEAD:.lfsconfig", "--get", "lfs.url"], cancellationToken);
+        // Without any lfs.url git-lfs asks the remote's LFS server; only an unscoped key (install --local) still matches.
+        var url = own ?? committed;
+        var agent = await AgentWiring.AgentForAsync(git, url ?? "https://no-lfs-url.invalid/", cancellationToken);
+        if (agent != name)
         {
-            var r = await _git.RunAsync(["config", "--get", key], allowFailure: true, cancellationToken: cancellationToken);
-            return r.ExitCode == 0 ? r.Stdout.Trim() : null;
+            var why = url is null
+                ? $"it has no lfs.url, so git-lfs asks its remote's LFS server: run `git lfs-s3 init` again (it sets lfs.url in .lfsconfig) or `git config -f .lfsconfig lfs.url {AgentWiring.PlaceholderLfsUrl}`"
+                : own is not null && committed is not null && own != committed
+                ? $"your git config sets lfs.url = {own}, which overrides .lfsconfig's {committed}: `git config --unset lfs.url` (or `git lfs-s3 install --local`)"
+                : url != AgentWiring.PlaceholderLfsUrl
+                    ? $"this repository's lfs.url is {url}, which the installed agent is not tied to: run `git lfs-s3 init` again (it sets lfs.url = {AgentWiring.PlaceholderLfsUrl} in .lfsconfig) or `git lfs-s3 install --local`"
+                    : "git-lfs-s3 is not installed for it: run `git lfs-s3 install`";
+            return CheckResult.Fail($"git-lfs would not use git-lfs-s3 here ({AgentWiring.AgentKey} for {url ?? "the remote"} is {(agent is null ? "not set" : $"\"{agent}\"")}): {why}");
         }
 
-        var name = AgentWiring.AgentName;
-        var agent = await Get("lfs.standalonetransferagent");
-        var path = await Get($"lfs.customtransfer.{name}.path");
-        var args = await Get($"lfs.customtransfer.{name}.args");
-        return agent != name
-            ? CheckResult.Fail($"lfs.standalonetransferagent is {(agent is null ? "not set" : $"\"{agent}\"")}, so git-lfs will not use git-lfs-s3: run `git lfs-s3 install`")
-            : path is null || !File.Exists(path)
-                ? CheckResult.Fail($"lfs.customtransfer.{name}.path points to {path ?? "nothing"}, which does not exist: run `git lfs-s3 install` again")
-                : args != "agent"
-                    ? CheckResult.Fail($"lfs.customtransfer.{name}.args is \"{args}\", expected \"agent\": run `git lfs-s3 install` again")
-                    : CheckResult.Ok($"git-lfs runs {path} agent");
+        return path is null || !File.Exists(path)
+            ? CheckResult.Fail($"lfs.customtransfer.{name}.path points to {path ?? "nothing"}, which does not exist: run `git lfs-s3 install` again")
+            : args != "agent"
+                ? CheckResult.Fail($"lfs.customtransfer.{name}.args is \"{args}\", expected \"agent\": run `git lfs-s3 install` again")
+                : CheckResult.Ok($"git-lfs runs {path} agent for {url ?? "every LFS URL of this repository"}");
+    }
+
+    /// <summary>`git lfs-s3` runs the first git-lfs-s3 on PATH; AWS Labs' git-remote-s3 installs another program of that name.</summary>
+    private async Task<CheckResult> CheckPathAsync(CancellationToken cancellationToken)
+    {
+        var agent = await GetAsync(_repository!.Git, ["--get", $"lfs.customtransfer.{AgentWiring.AgentName}.path"], cancellationToken);
+        var first = (environment.Get("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, "git-lfs-s3")).FirstOrDefault(File.Exists);
+        if (first is null)
+        {
+            return CheckResult.Warn("no git-lfs-s3 on PATH, so `git lfs-s3 <verb>` is not found (transfers still work): add the install's bin folder to PATH");
+        }
+
+        static string Real(string p) => new FileInfo(p).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(p);
+        return agent is null || Real(first) == Real(agent)
+            ? CheckResult.Ok($"`git lfs-s3` runs {first}")
+            : CheckResult.Warn($"`git lfs-s3` runs {first}, not the installed agent {agent} (AWS Labs' git-remote-s3 installs a program of this name): "
+                + $"put {Path.GetDirectoryName(agent)} earlier on PATH, or remove the other one");
+    }
+
+    private static async Task<string?> GetAsync(GitRunner git, string[] args, CancellationToken cancellationToken)
+    {
+        var r = await git.RunAsync(["config", .. args], allowFailure: true, cancellationToken: cancellationToken);
+        return r.ExitCode == 0 ? r.Stdout.Trim() : null;
     }
 
     private async Task<CheckResult> CheckRepositoryAsync(CancellationToken cancellationToken)
@@ -161,7 +197,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         return ssh.Count == 0 ? CheckResult.Ok("no SSH remotes")
             : lfsUrl.ExitCode == 0 || lfsConfigUrl?.ExitCode == 0
                 ? CheckResult.Ok($"SSH remote {string.Join(", ", ssh)}: lfs.url is set, so git-lfs does not try `ssh ... git-lfs-transfer`")
-                : CheckResult.Warn($"SSH remote {string.Join(", ", ssh)}: git-lfs before 3.5 first runs `ssh ... git-lfs-transfer` there; run `git lfs-s3 init` again (it sets lfs.url in .lfsconfig) or `git config -f .lfsconfig lfs.url {InitCommand.PlaceholderLfsUrl}`");
+                : CheckResult.Warn($"SSH remote {string.Join(", ", ssh)}: git-lfs before 3.5 first runs `ssh ... git-lfs-transfer` there; run `git lfs-s3 init` again (it sets lfs.url in .lfsconfig) or `git config -f .lfsconfig lfs.url {AgentWiring.PlaceholderLfsUrl}`");
     }
 
     private async Task<CheckResult> CheckBucketAsync(CancellationToken cancellationToken)

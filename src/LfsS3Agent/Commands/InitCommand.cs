@@ -33,17 +33,9 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
           --store       file:///path: a local or shared folder instead of S3, same layout, with version history
           --prefix      key prefix: files go to <prefix>/<path in the repository> (default: the bucket root)
           --region      AWS region of the bucket (default: AWS_REGION, the profile's, us-east-1)
-          --endpoint    URL of an S3-compatible server (MinIO, Ceph radosgw, R2, ...)
+          --endpoint    URL of an S3-compatible server with versioning (MinIO, Ceph radosgw, ...; not Cloudflare R2)
           --path-style  use path-style URLs (the default when --endpoint is given)
         """;
-
-    /// <summary>
-    /// Set as lfs.url in .lfsconfig so git-lfs (before 3.5) does not first try `ssh ... git-lfs-transfer` on SSH
-    /// remotes. Never contacted where git-lfs-s3 is installed (transfers go through the agent, lock checks are
-    /// off); where it is not, git-lfs fails on this name, which says what to do, instead of sending the files
-    /// to the git host's own LFS storage.
-    /// </summary>
-    public const string PlaceholderLfsUrl = "https://run-git-lfs-s3-install.invalid/";
 
     private const string Attributes = """
         # git-lfs-s3's own files: never LFS pointers; the mapping merges as the union of both sides' lines
@@ -104,12 +96,11 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         // Whoever runs init chose these: this clone trusts them (teammates' clones trust them on first use).
         TrustedStorage.Trust(repository, await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken));
         await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.locksverify", "false"]);
-        await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.url", PlaceholderLfsUrl]);
+        await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.url", AgentWiring.PlaceholderLfsUrl]);
 
-        var agent = await repository.Git.RunAsync(["config", "--get", "lfs.standalonetransferagent"], allowFailure: true,
-            cancellationToken: cancellationToken);
+        var agent = await AgentWiring.AgentForAsync(repository.Git, AgentWiring.PlaceholderLfsUrl, cancellationToken);
         await stdout.WriteLineAsync($"wrote {SettingNames.RepoDir}/ and .lfsconfig; commit them: git add {SettingNames.RepoDir} .lfsconfig && git commit -m \"Store LFS files in S3\"");
-        if (agent.Stdout.Trim() != AgentWiring.AgentName)
+        if (agent != AgentWiring.AgentName)
         {
             await stdout.WriteLineAsync("note: git-lfs is not set up to use git-lfs-s3 on this machine yet: run `git lfs-s3 install`");
         }

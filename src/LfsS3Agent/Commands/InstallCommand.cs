@@ -3,16 +3,32 @@ using LfsS3Agent.Core.Settings;
 
 namespace LfsS3Agent.Commands;
 
-/// <summary>The per-developer git config that makes git-lfs use the agent, written by install and removed by uninstall.</summary>
+/// <summary>
+/// The per-developer git config that makes git-lfs use the agent, written by install and removed by uninstall.
+/// Globally the agent is tied to the placeholder LFS URL that <c>init</c> commits in <c>.lfsconfig</c>
+/// (<c>lfs.&lt;url&gt;.standalonetransferagent</c>, which git-lfs matches against a repository's LFS endpoint), so
+/// exactly the repositories set up with init use it and every other one keeps its LFS server.
+/// </summary>
 internal static class AgentWiring
 {
     public const string AgentName = "lfs-s3";
 
+    /// <summary>
+    /// The lfs.url that init commits: an https URL on a host that can never resolve (.invalid). git-lfs then never
+    /// tries `ssh ... git-lfs-transfer` on SSH remotes, matches the scoped agent key, and on a machine without
+    /// git-lfs-s3 fails on this name, which says what to do, instead of sending files to the git host's LFS.
+    /// </summary>
+    public const string PlaceholderLfsUrl = "https://run-git-lfs-s3-install.invalid/";
+
     public const string FiltersMarker = "lfs-s3.installedlfsfilters";
 
-    public static readonly string[] Keys =
+    public const string AgentKey = "lfs.standalonetransferagent";
+
+    /// <summary>The agent key scoped to the placeholder URL.</summary>
+    public const string ScopedAgentKey = $"lfs.{PlaceholderLfsUrl}.standalonetransferagent";
+
+    public static readonly string[] TransferKeys =
     [
-        "lfs.standalonetransferagent",
         $"lfs.customtransfer.{AgentName}.path",
         $"lfs.customtransfer.{AgentName}.args",
         $"lfs.customtransfer.{AgentName}.concurrent",
@@ -31,6 +47,13 @@ internal static class AgentWiring
         var inside = await git.RunAsync(["rev-parse", "--git-dir"], allowFailure: true, cancellationToken: cancellationToken);
         return inside.ExitCode == 0 ? "--local" : throw new CommandException("--local needs to run inside a git repository");
     }
+
+    /// <summary>The agent git-lfs picks for this LFS endpoint URL, resolved as git-lfs does (URL match, then the plain key).</summary>
+    public static async Task<string?> AgentForAsync(GitRunner git, string url, CancellationToken cancellationToken)
+    {
+        var result = await git.RunAsync(["config", "--get-urlmatch", AgentKey, url], allowFailure: true, cancellationToken: cancellationToken);
+        return result.ExitCode == 0 ? result.Stdout.Trim() : null;
+    }
 }
 
 /// <summary><c>git lfs-s3 install</c>.</summary>
@@ -45,13 +68,16 @@ public sealed class InstallCommand(ProcessEnvironment environment, TextWriter st
     public override string Help => """
         usage: git lfs-s3 install [--local]
 
-        Configures git-lfs to move LFS objects with git-lfs-s3 (idempotent):
-          lfs.standalonetransferagent = lfs-s3
+        Configures git-lfs to move LFS objects with git-lfs-s3 (idempotent), in your global git config:
+          lfs.https://run-git-lfs-s3-install.invalid/.standalonetransferagent = lfs-s3
           lfs.customtransfer.lfs-s3.path = <absolute path of this binary>
           lfs.customtransfer.lfs-s3.args = agent
           lfs.customtransfer.lfs-s3.concurrent = true
-        in your global git config (--local: this repository only), and runs `git lfs install` if git-lfs's
-        filters are not set up yet. git-lfs refuses these keys in .lfsconfig, so every machine needs this once.
+        The agent is tied to the placeholder lfs.url that `git lfs-s3 init` commits in .lfsconfig, so only
+        repositories set up with init use it; every other LFS repository keeps its own server.
+        --local: this repository only, and whatever its .lfsconfig says (lfs.standalonetransferagent = lfs-s3).
+        Also runs `git lfs install` if git-lfs's filters are not set up yet. git-lfs refuses these keys in
+        .lfsconfig, so every machine needs this once.
         """;
 
     public override async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
@@ -72,15 +98,32 @@ public sealed class InstallCommand(ProcessEnvironment environment, TextWriter st
             await git.RunAsync(["config", scope, AgentWiring.FiltersMarker, "true"]);
         }
 
-        string[] values = [AgentWiring.AgentName, binary, "agent", "true"];
-        for (var i = 0; i < AgentWiring.Keys.Length; i++)
+        // Global: only for the placeholder URL; an unscoped key from an older install would take over every repository.
+        var agentKey = scope == "--local" ? AgentWiring.AgentKey : AgentWiring.ScopedAgentKey;
+        if (scope != "--local")
         {
-            await git.RunAsync(["config", scope, AgentWiring.Keys[i], values[i]]);
+            await UnsetOldAgentKeyAsync(git, cancellationToken);
         }
 
-        await stdout.WriteLineAsync($"git-lfs-s3 installed ({scope[2..]} git config): git-lfs now runs {binary} agent");
+        string[] values = [binary, "agent", "true"];
+        await git.RunAsync(["config", scope, agentKey, AgentWiring.AgentName]);
+        for (var i = 0; i < AgentWiring.TransferKeys.Length; i++)
+        {
+            await git.RunAsync(["config", scope, AgentWiring.TransferKeys[i], values[i]]);
+        }
+
+        await stdout.WriteLineAsync(scope == "--local"
+            ? $"git-lfs-s3 installed for this repository: git-lfs runs {binary} agent for all its LFS files"
+            : $"git-lfs-s3 installed (global git config): git-lfs runs {binary} agent in repositories set up with `git lfs-s3 init`; other repositories keep their LFS server");
         await stdout.WriteLineAsync($"{lfs.Stdout.Trim()}");
         return 0;
+    }
+
+    /// <summary>Installs before 0.2 set the unscoped key globally; it is ours only when it names our agent.</summary>
+    private static async Task UnsetOldAgentKeyAsync(GitRunner git, CancellationToken cancellationToken)
+    {
+        await git.RunAsync(["config", "--global", "--unset-all", AgentWiring.AgentKey, $"^{AgentWiring.AgentName}$"], allowFailure: true,
+            cancellationToken: cancellationToken);
     }
 }
 
@@ -96,14 +139,21 @@ public sealed class UninstallCommand(ProcessEnvironment environment, TextWriter 
     public override string Help => """
         usage: git lfs-s3 uninstall [--local]
 
-        Removes exactly what `git lfs-s3 install` wrote (and git-lfs's filters only if install added them).
+        Removes exactly what `git lfs-s3 install` wrote (and git-lfs's filters only if install added them),
+        including the unscoped lfs.standalonetransferagent = lfs-s3 of installs before 0.2.
         """;
 
     public override async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
     {
         var git = new GitRunner(environment.WorkingDirectory);
         var scope = await AgentWiring.ScopeAsync(git, options, cancellationToken);
-        foreach (var key in AgentWiring.Keys)
+        // The agent keys only where they name our agent (the unscoped one may be the user's own for another agent).
+        foreach (var key in new[] { AgentWiring.ScopedAgentKey, AgentWiring.AgentKey })
+        {
+            await git.RunAsync(["config", scope, "--unset-all", key, $"^{AgentWiring.AgentName}$"], allowFailure: true, cancellationToken: cancellationToken);
+        }
+
+        foreach (var key in AgentWiring.TransferKeys)
         {
             // exit 5: the key was not set, which is fine for an idempotent uninstall
             await git.RunAsync(["config", scope, "--unset-all", key], allowFailure: true, cancellationToken: cancellationToken);
@@ -117,7 +167,7 @@ public sealed class UninstallCommand(ProcessEnvironment environment, TextWriter 
         }
 
         // git leaves empty section headers behind; drop them when nothing of the user's is left inside.
-        foreach (var section in new[] { $"lfs.customtransfer.{AgentWiring.AgentName}", "lfs-s3" })
+        foreach (var section in new[] { $"lfs.customtransfer.{AgentWiring.AgentName}", "lfs-s3", $"lfs.{AgentWiring.PlaceholderLfsUrl}" })
         {
             var left = await git.RunAsync(["config", scope, "--get-regexp", "^" + section.Replace(".", "\\.") + "\\."],
                 allowFailure: true, cancellationToken: cancellationToken);

@@ -98,7 +98,7 @@ git checkout -q HEAD~1
 git -C "$DEMO/my-repo" show HEAD~1:documents/contracts/lease.pdf | git -C "$DEMO/my-repo" lfs smudge >"$DEMO/old-lease.pdf"
 cmp documents/contracts/lease.pdf "$DEMO/old-lease.pdf" && echo "checkout HEAD~1: lease.pdf is the old version, read by its version id"
 
-step "the committed mapping (.lfs-s3/mapping.tsv)"
-cat "$DEMO/my-repo/.lfs-s3/mapping.tsv"
+step "the mapping (.lfs-s3/mapping/<first two hex digits of the OID>.tsv, staged by each push)"
+for shard in "$DEMO/my-repo/.lfs-s3/mapping/"*.tsv; do echo "${shard#"$DEMO/my-repo/"}:"; grep -v '^#' "$shard"; done
 echo
 echo "demo finished: push, edit, push, clone and checkout of the old commit all went through the $([ "$S3" = 1 ] && echo "S3 bucket" || echo "folder store")"

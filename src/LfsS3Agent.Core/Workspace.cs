@@ -21,7 +21,7 @@ public sealed class Workspace : IDisposable
         Cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir), store.Id);
         Paths = new PathIndex(repository, Cache, Path.Combine(repository.StateDir, "scan.lock"));
         Layout = new KeyLayout(settings.Prefix);
-        Mapping = new CommittedMapping(repository);
+        Mapping = new CommittedMapping(repository, Cache);
     }
 
     public GitRepository Repository { get; }

@@ -20,7 +20,7 @@ public sealed class ConcurrencyAndPullTests
 
         box.Git(work, "push", "-q", "origin", "main").AssertOk();
 
-        var (entries, problems) = MappingFile.Parse(File.ReadAllText(Path.Combine(work, ".lfs-s3", "mapping.tsv")));
+        var (entries, problems) = Sandbox.ReadMapping(work);
         Assert.Empty(problems);
         Assert.Equal(oids.Order(), entries.Select(e => e.Oid).Order());
         var versions = await TestEnvironment.VersionsAsync(bucket);

@@ -36,7 +36,7 @@ public sealed class CrashAndStressTests
         var results = await Task.WhenAll(inputs.Select(input => Task.Run(() => box.Run(TestEnvironment.Binary, work, ["agent"], input))));
 
         Assert.All(results, r => Assert.DoesNotContain("\"error\"", r.AssertOk().Stdout));
-        var (entries, problems) = MappingFile.Parse(File.ReadAllText(Path.Combine(work, ".lfs-s3", "mapping.tsv")));
+        var (entries, problems) = Sandbox.ReadMapping(work);
         Assert.Empty(problems);
         Assert.Equal(expected.Order(StringComparer.Ordinal), entries.Select(e => e.Oid).Order(StringComparer.Ordinal));
         Assert.Equal(120, (await TestEnvironment.VersionsAsync(bucket)).Count);
@@ -82,7 +82,7 @@ public sealed class CrashAndStressTests
         box.Agent(work, "sync").AssertOk();
         var verify = box.Agent(work, "verify", "--all", "--content");
         Assert.True(verify.ExitCode == 0, $"after {trials} trials and {kills} kills: {verify.All}");
-        var (entries, problems) = MappingFile.Parse(File.ReadAllText(Path.Combine(work, ".lfs-s3", "mapping.tsv")));
+        var (entries, problems) = Sandbox.ReadMapping(work);
         Assert.Empty(problems);
         Assert.Equal(trials * 12, entries.Count);
         Assert.Equal("ok", Scalar(work, "PRAGMA integrity_check"));

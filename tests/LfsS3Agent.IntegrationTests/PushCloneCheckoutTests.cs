@@ -26,7 +26,7 @@ public sealed class PushCloneCheckoutTests
         var head = await TestEnvironment.Admin.GetObjectMetadataAsync(bucket, "my-repo/" + Odd);
         Assert.Equal(Sandbox.Sha256(odd), head.Metadata["lfs-oid"]);
         Assert.Equal("application/pdf", (await TestEnvironment.Admin.GetObjectMetadataAsync(bucket, "my-repo/" + Lease)).Headers.ContentType);
-        var mapping = File.ReadAllText(Path.Combine(work, ".lfs-s3", "mapping.tsv"));
+        var mapping = Sandbox.MappingText(work);
         Assert.Contains($"{Sandbox.Sha256(lease)}\t300000\t{versions.Single(v => v.Key.EndsWith("lease.pdf")).VersionId}\tmy-repo/{Lease}", mapping);
         Assert.Contains($"my-repo/{Odd}", mapping);
     }
@@ -112,10 +112,9 @@ public sealed class PushCloneCheckoutTests
         box.Git(work, "commit", "-q", "-am", "v2").AssertOk();
         box.Git(work, "push", "-q", "origin", "main").AssertOk();
         // Point v2's OID at v1's version id, and commit that lie.
-        var mappingPath = Path.Combine(work, ".lfs-s3", "mapping.tsv");
-        var lines = File.ReadAllLines(mappingPath);
-        var v1Line = lines.Single(l => l.StartsWith(Sandbox.Sha256(v1)));
-        var v2Line = lines.Single(l => l.StartsWith(Sandbox.Sha256(v2)));
+        var mappingPath = Sandbox.ShardPath(work, Sandbox.Sha256(v2));
+        var v1Line = File.ReadAllLines(Sandbox.ShardPath(work, Sandbox.Sha256(v1))).Single(l => l.StartsWith(Sandbox.Sha256(v1)));
+        var v2Line = File.ReadAllLines(mappingPath).Single(l => l.StartsWith(Sandbox.Sha256(v2)));
         File.WriteAllText(mappingPath, File.ReadAllText(mappingPath).Replace(v2Line, Sandbox.Sha256(v2) + v1Line[64..]));
         box.Git(work, "commit", "-q", "-am", "tampered mapping").AssertOk();
         box.Git(work, "push", "-q", "origin", "main").AssertOk();

@@ -99,6 +99,21 @@ internal sealed class Sandbox : IDisposable
 
     public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
+    /// <summary>The work tree's mapping shard that holds this OID.</summary>
+    public static string ShardPath(string repo, string oid) => Path.Combine(repo, ".lfs-s3", "mapping", oid[..2] + ".tsv");
+
+    /// <summary>Every mapping file of the work tree (the shards, and an old single mapping.tsv), concatenated.</summary>
+    public static string MappingText(string repo)
+    {
+        var folder = Path.Combine(repo, ".lfs-s3", "mapping");
+        var files = (Directory.Exists(folder) ? Directory.GetFiles(folder, "*.tsv").Order(StringComparer.Ordinal) : Enumerable.Empty<string>())
+            .Append(Path.Combine(repo, ".lfs-s3", "mapping.tsv")).Where(File.Exists);
+        return string.Concat(files.Select(File.ReadAllText));
+    }
+
+    public static (List<Core.Mapping.MappingEntry> Entries, List<Core.Mapping.MappingProblem> Problems) ReadMapping(string repo) =>
+        Core.Mapping.MappingFile.Parse(MappingText(repo));
+
     public RunResult Git(string cwd, params string[] args) => Run("git", cwd, args);
 
     /// <summary>Runs git-lfs-s3 the way this sandbox installed it.</summary>

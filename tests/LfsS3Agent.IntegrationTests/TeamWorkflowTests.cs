@@ -22,7 +22,7 @@ public sealed class TeamWorkflowTests
 
         box.Git(work, "commit", "-q", "-m", "b").AssertOk();
 
-        var committed = box.Git(work, "show", "HEAD:.lfs-s3/mapping.tsv").AssertOk().Stdout;
+        var committed = box.Git(work, "show", $"HEAD:.lfs-s3/mapping/{Sandbox.Sha256(data)[..2]}.tsv").AssertOk().Stdout;
         Assert.Contains(Sandbox.Sha256(data), committed);
         Assert.Contains("everything is in sync", box.Agent(work, "status").AssertOk().Stdout);
     }
@@ -63,7 +63,7 @@ public sealed class TeamWorkflowTests
 
         Assert.True(pull.ExitCode == 0, pull.All);
         Assert.Equal("", conflicts);
-        var (entries, problems) = MappingFile.Parse(File.ReadAllText(Path.Combine(bob, ".lfs-s3", "mapping.tsv")));
+        var (entries, problems) = Sandbox.ReadMapping(bob);
         Assert.Empty(problems);
         Assert.Superset(entries.Select(e => e.Oid).ToHashSet(), aliceOids.Concat(bobOids).ToHashSet());
     }
@@ -90,7 +90,7 @@ public sealed class TeamWorkflowTests
         Assert.Equal(2, versions.Count);
         for (var i = 0; i < 2; i++)
         {
-            var entry = MappingFile.Parse(File.ReadAllText(Path.Combine(clones[i], ".lfs-s3", "mapping.tsv"))).Entries.Single(e => e.Oid == oids[i]);
+            var entry = Sandbox.ReadMapping(clones[i]).Entries.Single(e => e.Oid == oids[i]);
             using var get = await TestEnvironment.Admin.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = entry.Key, VersionId = entry.VersionId });
             var bytes = new MemoryStream();
             await get.ResponseStream.CopyToAsync(bytes);
@@ -120,11 +120,13 @@ public sealed class TeamWorkflowTests
             history.Add((box.Git(work, "rev-parse", "HEAD").Stdout.Trim(), a, b));
         }
 
-        var mapping = Path.Combine(work, ".lfs-s3", "mapping.tsv");
-        File.WriteAllText(mapping, damage == "missing" ? "" : string.Join("\n", File.ReadAllLines(mapping).Take(2)) + "\n0123");
-        if (damage == "missing")
+        foreach (var mapping in Directory.GetFiles(Path.Combine(work, ".lfs-s3", "mapping")))
         {
-            File.Delete(mapping);
+            File.WriteAllText(mapping, damage == "missing" ? "" : string.Join("\n", File.ReadAllLines(mapping).Take(2)) + "\n0123");
+            if (damage == "missing")
+            {
+                File.Delete(mapping);
+            }
         }
 
         box.Git(work, "commit", "-q", "-am", "damage the mapping").AssertOk();
@@ -154,17 +156,17 @@ public sealed class TeamWorkflowTests
             box.CommitAndPush(work, $"v{i}");
         }
 
-        var written = MappingFile.Parse(File.ReadAllText(Path.Combine(work, ".lfs-s3", "mapping.tsv"))).Entries;
+        var written = Sandbox.ReadMapping(work).Entries;
         var clone = Path.Combine(box.Root, "clone");
         box.Run("git", box.Root, ["clone", "-q", box.Origin, clone], extraEnv: new Dictionary<string, string?> { ["GIT_LFS_SKIP_SMUDGE"] = "1" }).AssertOk();
-        File.WriteAllText(Path.Combine(clone, ".lfs-s3", "mapping.tsv"), MappingFile.Header + "\n");
+        Directory.Delete(Path.Combine(clone, ".lfs-s3", "mapping"), recursive: true);
         Assert.False(File.Exists(Path.Combine(clone, ".git", "lfs-s3", "cache.db")));
 
         var result = box.Agent(clone, "rebuild", "--write");
 
         result.AssertOk();
         Assert.Contains("found 6 of 6", result.Stdout);
-        var rebuilt = MappingFile.Parse(File.ReadAllText(Path.Combine(clone, ".lfs-s3", "mapping.tsv"))).Entries;
+        var rebuilt = Sandbox.ReadMapping(clone).Entries;
         Assert.Equal(written.OrderBy(e => e.Oid, StringComparer.Ordinal), rebuilt.OrderBy(e => e.Oid, StringComparer.Ordinal));
     }
 

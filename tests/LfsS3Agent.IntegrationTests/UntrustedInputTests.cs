@@ -18,10 +18,12 @@ public sealed class UntrustedInputTests
 
     private static async Task<List<string>> KeysAsync(string bucket) => (await TestEnvironment.VersionsAsync(bucket)).Select(v => v.Key).Distinct().ToList();
 
-    /// <summary>Commits the mapping file with these lines (the push itself carries no LFS objects).</summary>
-    private static void CommitMapping(Sandbox box, string work, IEnumerable<MappingEntry> entries)
+    /// <summary>Commits these lines as the whole shard of their OID (the push itself carries no LFS objects).</summary>
+    private static void CommitMapping(Sandbox box, string work, IReadOnlyList<MappingEntry> entries)
     {
-        File.WriteAllText(Path.Combine(work, ".lfs-s3", "mapping.tsv"), MappingFile.Format(entries));
+        var shard = Sandbox.ShardPath(work, entries[0].Oid);
+        Directory.CreateDirectory(Path.GetDirectoryName(shard)!);
+        File.WriteAllText(shard, MappingFile.Header + "\n" + string.Concat(entries.Select(e => $"{e.Oid}\t{e.Size}\t{e.VersionId}\t{e.Key}\n")));
         box.CommitAll(work, "mapping");
         box.Run("git", work, ["push", "-q", "origin", "main"], extraEnv: new Dictionary<string, string?> { ["GIT_LFS_SKIP_PUSH"] = "1" }).AssertOk();
     }

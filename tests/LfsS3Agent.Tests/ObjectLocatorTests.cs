@@ -44,7 +44,7 @@ public sealed class ObjectLocatorTests : IDisposable
         var repository = await GitRepository.DiscoverAsync(_repo.Root);
         _cache ??= new MappingCache(MappingCache.DefaultPath(repository.StateDir), _store.Id);
         var paths = new PathIndex(repository, _cache, Path.Combine(repository.StateDir, "scan.lock"));
-        return (new ObjectLocator(_store, _cache, paths, _layout, new CommittedMapping(repository), NullLogger.Instance, folderListings), _cache);
+        return (new ObjectLocator(_store, _cache, paths, _layout, new CommittedMapping(repository, _cache), NullLogger.Instance, folderListings), _cache);
     }
 
     private async Task<byte[]> DownloadAsync(ObjectLocator locator, (string Oid, byte[] Bytes) content)

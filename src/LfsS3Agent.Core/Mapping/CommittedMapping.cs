@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Settings;
@@ -13,82 +14,230 @@ public enum MappingSource
 }
 
 /// <summary>
-/// The mapping file as git sees it: the work tree's copy, the index's and HEAD's. It comes from other people's
-/// commits, so what is read here is a hint for the locator to verify, never an answer.
+/// The mapping as git sees it (work tree, index, HEAD), sharded by the OID's first two hex digits
+/// (<c>.lfs-s3/mapping/ab.tsv</c>), plus the single <c>mapping.tsv</c> of older repositories. A lookup reads
+/// one shard, imported into SQLite once per git blob id; a push rewrites only the shards it touched. It comes
+/// from other people's commits, so what is read here is a hint for the locator to verify, never an answer.
 /// </summary>
-public sealed class CommittedMapping(GitRepository repository)
+public sealed class CommittedMapping(GitRepository repository, MappingCache cache)
 {
-    /// <summary>The work tree's mapping file, or null in a bare repository.</summary>
-    public string? FilePath => repository.WorkTree is { } wt ? Path.Combine(wt, SettingNames.MappingFile) : null;
+    private Dictionary<string, string>? _headBlobs;
 
     private string LockPath => Path.Combine(repository.StateDir, "mapping.lock");
 
-    /// <summary>One copy's entries and malformed lines; empty when that copy does not exist.</summary>
-    public async Task<(List<MappingEntry> Entries, List<MappingProblem> Problems)> ReadAsync(MappingSource source,
-        CancellationToken cancellationToken)
-    {
-        string? text;
-        if (source == MappingSource.WorkTree)
-        {
-            text = FilePath is { } file && File.Exists(file) ? await File.ReadAllTextAsync(file, Encoding.UTF8, cancellationToken) : null;
-        }
-        else
-        {
-            var spec = (source == MappingSource.Head ? "HEAD:" : ":") + SettingNames.MappingFile;
-            var blob = await repository.Git.RunAsync(["cat-file", "blob", spec], allowFailure: true, cancellationToken: cancellationToken);
-            text = blob.ExitCode == 0 ? blob.Stdout : null;
-        }
-
-        return text is null ? ([], []) : MappingFile.Parse(text);
-    }
+    private string? WorkPath(string relative) => repository.WorkTree is { } wt ? Path.Combine(wt, relative) : null;
 
     /// <summary>
-    /// Entries of the work tree's file and HEAD's, keyed by OID. Malformed lines are reported through
-    /// <paramref name="problems"/> with their line numbers and skipped.
+    /// The entries of the work tree's and HEAD's shard of this OID (and of an old single file), each once. Malformed
+    /// lines are reported through <paramref name="problems"/> when their file is first imported, and skipped.
     /// </summary>
-    public async Task<Dictionary<string, List<MappingEntry>>> ReadHintsAsync(Action<string>? problems, CancellationToken cancellationToken)
+    public async Task<List<MappingEntry>> HintsAsync(string oid, Action<string>? problems, CancellationToken cancellationToken)
     {
-        var hints = new Dictionary<string, List<MappingEntry>>(StringComparer.Ordinal);
-        foreach (var source in new[] { MappingSource.WorkTree, MappingSource.Head })
+        var blobs = new List<string>();
+        var head = _headBlobs ??= await TreeBlobsAsync("HEAD", cancellationToken);
+        foreach (var relative in new[] { SettingNames.MappingShard(oid), SettingNames.LegacyMappingFile })
         {
-            var (entries, bad) = await ReadAsync(source, cancellationToken);
-            var name = source == MappingSource.Head ? "HEAD:" + SettingNames.MappingFile : SettingNames.MappingFile;
+            if (head.TryGetValue(relative, out var blob))
+            {
+                await ImportAsync(blob, "HEAD:" + relative, problems, () => BlobReaderAsync(blob, cancellationToken));
+                blobs.Add(blob);
+            }
+
+            if (WorkPath(relative) is { } file && File.Exists(file) && BlobId(file) is var id && id != blob)
+            {
+                await ImportAsync(id, relative, problems, () => Task.FromResult<TextReader>(new StreamReader(file, Encoding.UTF8)));
+                blobs.Add(id);
+            }
+        }
+
+        return blobs.Count == 0 ? [] : cache.Hints(oid, blobs);
+    }
+
+    private async Task ImportAsync(string blob, string name, Action<string>? problems, Func<Task<TextReader>> open)
+    {
+        if (cache.IsImported(blob))
+        {
+            return;
+        }
+
+        using var reader = await open();
+        var bad = new List<MappingProblem>();
+        if (cache.Import(blob, MappingFile.Read(reader).Where(r => r.Problem is null || Skip(bad, r.Problem)).Select(r => r.Entry!)))
+        {
             foreach (var problem in bad)
             {
                 problems?.Invoke($"{name} line {problem.Line} skipped: {problem.Reason}");
             }
+        }
 
-            foreach (var entry in entries)
+        static bool Skip(List<MappingProblem> bad, MappingProblem problem)
+        {
+            bad.Add(problem);
+            return false;
+        }
+    }
+
+    /// <summary>A blob streamed from git, so even a large old mapping.tsv is never held in memory whole.</summary>
+    private Task<TextReader> BlobReaderAsync(string blob, CancellationToken cancellationToken) =>
+        Task.FromResult<TextReader>(new GitOutputReader(repository.Git.Start(["cat-file", "blob", blob], redirectStdin: false)));
+
+    private sealed class GitOutputReader(System.Diagnostics.Process process) : TextReader
+    {
+        public override string? ReadLine() => process.StandardOutput.ReadLine();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
             {
-                var list = hints.TryGetValue(entry.Oid, out var l) ? l : hints[entry.Oid] = [];
-                if (!list.Contains(entry))
-                {
-                    list.Add(entry);
-                }
+                process.StandardOutput.Dispose();
+                process.WaitForExit();
+                process.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>git's id of a file's content, so a work-tree shard equal to HEAD's is not imported twice.</summary>
+    private static string BlobId(string file)
+    {
+        using var stream = File.OpenRead(file);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        hash.AppendData(Encoding.ASCII.GetBytes($"blob {stream.Length}\0"));
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>The mapping files of a commit or the index: path -> blob id.</summary>
+    private async Task<Dictionary<string, string>> TreeBlobsAsync(string source, CancellationToken cancellationToken)
+    {
+        string[] args = source == ":"
+            ? ["ls-files", "-s", "-z", "--", SettingNames.MappingFolder, SettingNames.LegacyMappingFile]
+            : ["ls-tree", "-r", "-z", source, "--", SettingNames.MappingFolder, SettingNames.LegacyMappingFile];
+        var result = await repository.Git.RunAsync(args, allowFailure: true, cancellationToken: cancellationToken);
+        var blobs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var record in result.Stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // ls-tree: "<mode> blob <id>\t<path>"; ls-files -s: "<mode> <id> <stage>\t<path>"
+            var tab = record.IndexOf('\t');
+            var meta = tab > 0 ? record[..tab].Split(' ') : [];
+            if (meta.Length == 3)
+            {
+                blobs[record[(tab + 1)..]] = source == ":" ? meta[1] : meta[2];
             }
         }
 
-        return hints;
+        return blobs;
+    }
+
+    /// <summary>The whole mapping of one copy (all shards and an old single file): for status and verify.</summary>
+    public async Task<(List<MappingEntry> Entries, List<(string File, MappingProblem Problem)> Problems)> ReadAsync(MappingSource source,
+        CancellationToken cancellationToken)
+    {
+        var texts = new List<(string File, string Text)>();
+        if (source == MappingSource.WorkTree)
+        {
+            foreach (var file in WorkFiles())
+            {
+                texts.Add((Path.GetRelativePath(repository.WorkTree!, file).Replace('\\', '/'), await File.ReadAllTextAsync(file, cancellationToken)));
+            }
+        }
+        else
+        {
+            foreach (var (path, blob) in await TreeBlobsAsync(source == MappingSource.Head ? "HEAD" : ":", cancellationToken))
+            {
+                texts.Add((path, (await repository.Git.RunAsync(["cat-file", "blob", blob], cancellationToken: cancellationToken)).Stdout));
+            }
+        }
+
+        var entries = new List<MappingEntry>();
+        var problems = new List<(string, MappingProblem)>();
+        foreach (var (file, text) in texts)
+        {
+            var (e, p) = MappingFile.Parse(text);
+            entries.AddRange(e);
+            problems.AddRange(p.Select(x => (file, x)));
+        }
+
+        return (entries, problems);
+    }
+
+    private IEnumerable<string> WorkFiles()
+    {
+        if (WorkPath(SettingNames.MappingFolder) is { } folder && Directory.Exists(folder))
+        {
+            foreach (var shard in Directory.EnumerateFiles(folder, "*.tsv").Order(StringComparer.Ordinal))
+            {
+                yield return shard;
+            }
+        }
+
+        if (WorkPath(SettingNames.LegacyMappingFile) is { } legacy && File.Exists(legacy))
+        {
+            yield return legacy;
+        }
     }
 
     /// <summary>
-    /// Adds the entries to the work tree's mapping file and stages it, so the developer's next commit carries
-    /// them without an extra command. Returns how many lines were added.
+    /// Adds the entries to their shards in the work tree and stages them, so the developer's next commit carries
+    /// them without an extra command; moves the entries of an old single mapping.tsv into shards on the way (shards
+    /// first, then the old file is emptied, so an interrupted move is finished by the next one). Returns how many lines were new.
     /// </summary>
     public async Task<int> SyncAsync(IReadOnlyCollection<MappingEntry> entries, CancellationToken cancellationToken)
     {
-        if (FilePath is not { } path)
+        if (repository.WorkTree is null)
         {
             return 0;
         }
 
-        var added = MappingFile.Merge(path, LockPath, entries);
-        if (added > 0)
+        var legacy = WorkPath(SettingNames.LegacyMappingFile)!;
+        var moved = File.Exists(legacy) ? MappingFile.Parse(await File.ReadAllTextAsync(legacy, cancellationToken)).Entries : [];
+        foreach (var shard in moved.GroupBy(e => SettingNames.MappingShard(e.Oid)))
         {
-            // Staged, not committed: git add only touches the index, under git's own index.lock.
-            await repository.Git.RunAsync(["add", "--", SettingNames.MappingFile], allowFailure: true, cancellationToken: cancellationToken);
+            MappingFile.Merge(WorkPath(shard.Key)!, LockPath, shard.ToList());
         }
 
+        var added = 0;
+        foreach (var shard in entries.GroupBy(e => SettingNames.MappingShard(e.Oid)))
+        {
+            added += MappingFile.Merge(WorkPath(shard.Key)!, LockPath, shard.ToList());
+        }
+
+        await EnsureShardsMergeAsUnionAsync(cancellationToken);
+        if (moved.Count > 0)
+        {
+            // Emptied, not deleted: a branch that still adds lines to it then merges as a union, never as a
+            // modify/delete conflict, and the next push moves those lines too.
+            await File.WriteAllTextAsync(legacy, MappingFile.Header + "\n" + MovedNote + "\n", new UTF8Encoding(false), cancellationToken);
+        }
+
+        // Staged, not committed: git add only touches the index, under git's own index.lock.
+        string[] paths = File.Exists(legacy) ? [SettingNames.MappingFolder, ".lfs-s3/.gitattributes", SettingNames.LegacyMappingFile]
+            : [SettingNames.MappingFolder, ".lfs-s3/.gitattributes"];
+        await repository.Git.RunAsync(["add", "--", .. paths], allowFailure: true, cancellationToken: cancellationToken);
         return added;
     }
+
+    /// <summary>Repositories set up before shards name only mapping.tsv for git's union merge.</summary>
+    private async Task EnsureShardsMergeAsUnionAsync(CancellationToken cancellationToken)
+    {
+        var path = WorkPath(".lfs-s3/.gitattributes")!;
+        var text = File.Exists(path) ? await File.ReadAllTextAsync(path, cancellationToken) : "";
+        if (!text.Contains(ShardAttributes, StringComparison.Ordinal))
+        {
+            await File.WriteAllTextAsync(path, text + (text.Length == 0 || text.EndsWith('\n') ? "" : "\n") + ShardAttributes + "\n",
+                new UTF8Encoding(false), cancellationToken);
+        }
+    }
+
+    private const string MovedNote = "# entries moved to .lfs-s3/mapping/<first two hex digits of the OID>.tsv; lines added here are moved there by the next push";
+
+    /// <summary>The line that makes git merge shards as the union of both sides' lines.</summary>
+    public const string ShardAttributes = "mapping/*.tsv merge=union";
 }

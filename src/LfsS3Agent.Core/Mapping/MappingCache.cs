@@ -2,6 +2,9 @@ using Microsoft.Data.Sqlite;
 
 namespace LfsS3Agent.Core.Mapping;
 
+/// <summary>One listed version, as the cache keeps it.</summary>
+public sealed record StoredVersionRow(string Key, string VersionId, long Size, bool IsLatest);
+
 /// <summary>
 /// The local SQLite cache in the git directory (never committed): verified OID -> version entries per
 /// store, OID -> path from git history, and which commits the path scan has covered. WAL mode and a busy
@@ -13,10 +16,15 @@ public sealed class MappingCache : IDisposable
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
     private readonly string _store;
+    private readonly string _directory;
+
+    /// <summary>A lock file next to the database, for work the processes of this clone take turns at.</summary>
+    public string LockPath(string name) => Path.Combine(_directory, name);
 
     public MappingCache(string databasePath, string storeId)
     {
         _store = storeId;
+        _directory = Path.GetDirectoryName(Path.GetFullPath(databasePath))!;
         Directory.CreateDirectory(Path.GetDirectoryName(databasePath)!);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -32,7 +40,15 @@ public sealed class MappingCache : IDisposable
         {
             using var version = Command("PRAGMA user_version");
             version.Transaction = transaction;
-            if (Convert.ToInt32(version.ExecuteScalar()) != SchemaVersion)
+            var found = Convert.ToInt32(version.ExecuteScalar());
+            if (found == 2)
+            {
+                // Version 2 lacks only the imported mapping and the shared listings: its uploads are kept.
+                using var add = Command(AddedInVersion3 + $"PRAGMA user_version = {SchemaVersion};");
+                add.Transaction = transaction;
+                add.ExecuteNonQuery();
+            }
+            else if (found != SchemaVersion)
             {
                 // A cache: an older layout is simply rebuilt (uploads are re-found in the bucket or the mapping).
                 using var create = Command($"""
@@ -45,6 +61,8 @@ public sealed class MappingCache : IDisposable
                         seq INTEGER PRIMARY KEY AUTOINCREMENT, oid TEXT NOT NULL, size INTEGER NOT NULL, path TEXT NOT NULL,
                         UNIQUE(oid, path));
                     CREATE TABLE scanned_tips(commit_id TEXT PRIMARY KEY);
+                    DROP TABLE IF EXISTS hints; DROP TABLE IF EXISTS imported; DROP TABLE IF EXISTS listed; DROP TABLE IF EXISTS listings;
+                    {AddedInVersion3}
                     PRAGMA user_version = {SchemaVersion};
                     """);
                 create.Transaction = transaction;
@@ -55,7 +73,25 @@ public sealed class MappingCache : IDisposable
         }
     }
 
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
+
+    /// <summary>
+    /// hints: the lines of each committed mapping blob, imported once per git blob id (imported), so eight processes
+    /// and later commands answer from an index instead of re-parsing text. listings/listed: folder listings one
+    /// process made, shared with the others of the same push.
+    /// </summary>
+    private const string AddedInVersion3 = """
+        CREATE TABLE hints(blob TEXT NOT NULL, oid TEXT NOT NULL, size INTEGER NOT NULL, version_id TEXT NOT NULL, key TEXT NOT NULL);
+        CREATE INDEX hints_oid ON hints(oid);
+        CREATE TABLE imported(blob TEXT PRIMARY KEY);
+        CREATE TABLE listings(store TEXT NOT NULL, folder TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(store, folder));
+        CREATE TABLE listed(store TEXT NOT NULL, folder TEXT NOT NULL, key TEXT NOT NULL, version_id TEXT NOT NULL,
+            size INTEGER NOT NULL, latest INTEGER NOT NULL);
+        CREATE INDEX listed_folder ON listed(store, folder);
+        """;
+
+    /// <summary>Imported mapping blobs kept before the table is cleared (each push makes new shard blobs).</summary>
+    private const int MaxImportedBlobs = 2048;
 
     public static string DefaultPath(string stateDir) => Path.Combine(stateDir, "cache.db");
 
@@ -201,6 +237,148 @@ public sealed class MappingCache : IDisposable
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>Whether the lines of this mapping blob are in the hints table.</summary>
+    public bool IsImported(string blob)
+    {
+        using var scope = _gate.EnterScope();
+        using var command = Command("SELECT 1 FROM imported WHERE blob = $blob", ("$blob", blob));
+        return command.ExecuteScalar() is not null;
+    }
+
+    /// <summary>
+    /// Imports one mapping blob's entries, streamed, unless another process did meanwhile (an immediate transaction
+    /// makes check and insert one step). Returns false when it was already there.
+    /// </summary>
+    public bool Import(string blob, IEnumerable<MappingEntry> entries)
+    {
+        using var scope = _gate.EnterScope();
+        using var transaction = _connection.BeginTransaction(deferred: false);
+        using (var check = Command("SELECT 1 FROM imported WHERE blob = $blob", ("$blob", blob)))
+        {
+            check.Transaction = transaction;
+            if (check.ExecuteScalar() is not null)
+            {
+                return false;
+            }
+        }
+
+        using (var count = Command("SELECT count(*) FROM imported"))
+        {
+            count.Transaction = transaction;
+            if (Convert.ToInt32(count.ExecuteScalar()) >= MaxImportedBlobs)
+            {
+                using var clear = Command("DELETE FROM hints; DELETE FROM imported;");
+                clear.Transaction = transaction;
+                clear.ExecuteNonQuery();
+            }
+        }
+
+        using (var insert = Command("INSERT INTO hints(blob, oid, size, version_id, key) VALUES($blob, $oid, $size, $version, $key)",
+                   ("$blob", blob), ("$oid", ""), ("$size", 0L), ("$version", ""), ("$key", "")))
+        {
+            insert.Transaction = transaction;
+            foreach (var entry in entries)
+            {
+                insert.Parameters["$oid"].Value = entry.Oid;
+                insert.Parameters["$size"].Value = entry.Size;
+                insert.Parameters["$version"].Value = entry.VersionId;
+                insert.Parameters["$key"].Value = entry.Key;
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        using (var done = Command("INSERT INTO imported(blob) VALUES($blob)", ("$blob", blob)))
+        {
+            done.Transaction = transaction;
+            done.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return true;
+    }
+
+    /// <summary>The entries for an OID in these imported blobs, each once, in the order of the files.</summary>
+    public List<MappingEntry> Hints(string oid, IReadOnlyCollection<string> blobs)
+    {
+        using var scope = _gate.EnterScope();
+        var names = blobs.Select((_, i) => "$b" + i).ToList();
+        using var command = Command($"SELECT oid, size, version_id, key FROM hints WHERE oid = $oid AND blob IN ({string.Join(", ", names)}) GROUP BY oid, size, version_id, key ORDER BY min(rowid)",
+            [("$oid", oid), .. blobs.Select((b, i) => (names[i], (object)b))]);
+        using var reader = command.ExecuteReader();
+        var result = new List<MappingEntry>();
+        while (reader.Read())
+        {
+            result.Add(new MappingEntry(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return result;
+    }
+
+    /// <summary>A folder listing some process of this clone made within <paramref name="maxAge"/>, or null.</summary>
+    public List<StoredVersionRow>? Listing(string folder, TimeSpan maxAge)
+    {
+        using var scope = _gate.EnterScope();
+        using (var when = Command("SELECT at FROM listings WHERE store = $store AND folder = $folder", ("$store", _store), ("$folder", folder)))
+        {
+            if (when.ExecuteScalar() is not long at || DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - at > maxAge.TotalMilliseconds)
+            {
+                return null;
+            }
+        }
+
+        using var command = Command("SELECT key, version_id, size, latest FROM listed WHERE store = $store AND folder = $folder",
+            ("$store", _store), ("$folder", folder));
+        using var reader = command.ExecuteReader();
+        var result = new List<StoredVersionRow>();
+        while (reader.Read())
+        {
+            result.Add(new StoredVersionRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3) != 0));
+        }
+
+        return result;
+    }
+
+    /// <summary>Shares a folder listing with the other processes (replacing an older one).</summary>
+    public void PutListing(string folder, IEnumerable<StoredVersionRow> versions)
+    {
+        using var scope = _gate.EnterScope();
+        using var transaction = _connection.BeginTransaction(deferred: false);
+        using (var clear = Command("DELETE FROM listed WHERE store = $store AND folder = $folder; "
+                   + "INSERT OR REPLACE INTO listings(store, folder, at) VALUES($store, $folder, $at)",
+                   ("$store", _store), ("$folder", folder), ("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())))
+        {
+            clear.Transaction = transaction;
+            clear.ExecuteNonQuery();
+        }
+
+        using (var insert = Command("INSERT INTO listed(store, folder, key, version_id, size, latest) VALUES($store, $folder, $key, $v, $size, $latest)",
+                   ("$store", _store), ("$folder", folder), ("$key", ""), ("$v", ""), ("$size", 0L), ("$latest", 0)))
+        {
+            insert.Transaction = transaction;
+            foreach (var row in versions)
+            {
+                insert.Parameters["$key"].Value = row.Key;
+                insert.Parameters["$v"].Value = row.VersionId;
+                insert.Parameters["$size"].Value = row.Size;
+                insert.Parameters["$latest"].Value = row.IsLatest ? 1 : 0;
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>Adds a version this process wrote to the shared listing of its folder, if there is one, so the others see it.</summary>
+    public void AddListed(string folder, StoredVersionRow row)
+    {
+        using var scope = _gate.EnterScope();
+        using var command = Command(
+            "INSERT INTO listed(store, folder, key, version_id, size, latest) SELECT $store, $folder, $key, $v, $size, 1 "
+            + "WHERE EXISTS (SELECT 1 FROM listings WHERE store = $store AND folder = $folder)",
+            ("$store", _store), ("$folder", folder), ("$key", row.Key), ("$v", row.VersionId), ("$size", row.Size));
+        command.ExecuteNonQuery();
     }
 
     public void Dispose() => _connection.Dispose();

@@ -6,7 +6,8 @@ namespace LfsS3Agent.Core.Mapping;
 public sealed record MappingProblem(int Line, string Reason);
 
 /// <summary>
-/// The committed mapping <c>.lfs-s3/mapping.tsv</c>: a header, then one tab-separated line per object
+/// One file of the committed mapping (a shard <c>.lfs-s3/mapping/&lt;oid[0:2]&gt;.tsv</c>, or the single
+/// <c>.lfs-s3/mapping.tsv</c> of older repositories): a header, then one tab-separated line per object
 /// (<c>oid size version-id key</c>), sorted, so diffs are small and git's union merge keeps both sides.
 /// Its content comes from other people's commits, so readers treat every entry as a hint to verify.
 /// </summary>
@@ -18,8 +19,26 @@ public static class MappingFile
     {
         var entries = new List<MappingEntry>();
         var problems = new List<MappingProblem>();
+        foreach (var (entry, problem) in Read(new StringReader(text)))
+        {
+            if (entry is not null)
+            {
+                entries.Add(entry);
+            }
+            else
+            {
+                problems.Add(problem!);
+            }
+        }
+
+        return (entries, problems);
+    }
+
+    /// <summary>Each line's entry or problem, streamed: a large mapping is never held as one string.</summary>
+    public static IEnumerable<(MappingEntry? Entry, MappingProblem? Problem)> Read(TextReader reader)
+    {
         var lineNumber = 0;
-        foreach (var raw in text.Split('\n'))
+        while (reader.ReadLine() is { } raw)
         {
             lineNumber++;
             var line = raw.TrimEnd('\r');
@@ -29,33 +48,34 @@ public static class MappingFile
             }
 
             var fields = line.Split('\t');
+            string? reason = null;
+            long size = 0;
+            string? key = null;
             if (fields.Length != 4)
             {
-                problems.Add(new MappingProblem(lineNumber, $"expected 4 tab-separated fields, found {fields.Length}"));
+                reason = $"expected 4 tab-separated fields, found {fields.Length}";
             }
             else if (!Oid.IsValid(fields[0]))
             {
-                problems.Add(new MappingProblem(lineNumber, "the first field is not a SHA-256 OID"));
+                reason = "the first field is not a SHA-256 OID";
             }
-            else if (!long.TryParse(fields[1], out var size) || size < 0)
+            else if (!long.TryParse(fields[1], out size) || size < 0)
             {
-                problems.Add(new MappingProblem(lineNumber, "the size is not a number"));
+                reason = "the size is not a number";
             }
             else if (fields[2].Length == 0 || fields[3].Length == 0)
             {
-                problems.Add(new MappingProblem(lineNumber, "empty version id or key"));
+                reason = "empty version id or key";
             }
-            else if (Unescape(fields[3]) is not { } key)
+            else if ((key = Unescape(fields[3])) is null)
             {
-                problems.Add(new MappingProblem(lineNumber, "the key has a bad escape sequence"));
+                reason = "the key has a bad escape sequence";
             }
-            else
-            {
-                entries.Add(new MappingEntry(fields[0], size, fields[2], key));
-            }
-        }
 
-        return (entries, problems);
+            yield return reason is null
+                ? (new MappingEntry(fields[0], size, fields[2], key!), null)
+                : (null, new MappingProblem(lineNumber, reason));
+        }
     }
 
     /// <summary>Deterministic text: header, then entries sorted by OID, version and key, without duplicates.</summary>

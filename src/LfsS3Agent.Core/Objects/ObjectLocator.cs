@@ -38,7 +38,7 @@ public sealed class ObjectLocator
     private readonly MappingCache _cache;
     private readonly PathIndex _paths;
     private readonly KeyLayout _layout;
-    private readonly Lazy<Task<Dictionary<string, List<MappingEntry>>>> _hints;
+    private readonly CommittedMapping _mapping;
     private readonly VersionFinder _finder;
     private readonly ILogger _logger;
     private readonly bool _allowOtherPrefixes;
@@ -54,19 +54,21 @@ public sealed class ObjectLocator
         _paths = paths;
         _layout = layout;
         _logger = logger;
-        _finder = new VersionFinder(store, folderListings);
-        _hints = new(() => mapping.ReadHintsAsync(problem => Log.MappingLineSkipped(logger, problem), CancellationToken.None));
+        _finder = new VersionFinder(store, folderListings, cache);
+        _mapping = mapping;
     }
 
     /// <summary>
     /// Every candidate, lazily and in order, each (key, version) once; claims of another size are left out.
     /// <paramref name="morePaths"/> adds paths the index may not know (a tree verify was asked about).
     /// </summary>
+    /// <param name="orphanAlways">Also look under the reserved key when the object has paths (downloads: an object
+    /// pushed before its path was known); "already stored?" looks there only for an object without paths.</param>
     public async IAsyncEnumerable<Candidate> CandidatesAsync(string oid, long size, IEnumerable<string>? morePaths = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        bool orphanAlways = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var seen = new HashSet<(string, string)>();
-        var claims = (await _hints.Value).GetValueOrDefault(oid) ?? [];
+        var claims = await _mapping.HintsAsync(oid, problem => Log.MappingLineSkipped(_logger, problem), cancellationToken);
         foreach (var (entry, source) in claims.Select(e => (e, CandidateSource.Mapping)).Prepend((_cache.Find(oid)!, CandidateSource.Cache)))
         {
             if (entry is null || entry.Size != size)
@@ -86,9 +88,9 @@ public sealed class ObjectLocator
             }
         }
 
-        var paths = (await _paths.FindPathsAsync(oid, cancellationToken)).Concat(morePaths ?? []);
+        var paths = (await _paths.FindPathsAsync(oid, cancellationToken)).Concat(morePaths ?? []).ToList();
         var orphan = _layout.OrphanKey(oid);
-        foreach (var key in _layout.CandidateKeys(paths, oid))
+        foreach (var key in _layout.CandidateKeys(paths, oid).Where(k => k != orphan || orphanAlways || paths.Count == 0))
         {
             if (await TryFindAsync(key, oid, size, cancellationToken) is { } found && seen.Add((found.Key, found.VersionId)))
             {
@@ -96,6 +98,9 @@ public sealed class ObjectLocator
             }
         }
     }
+
+    /// <summary>Records a version just written, for the other processes' shared listings.</summary>
+    public void Written(string key, string versionId, long size) => _finder.Written(key, versionId, size);
 
     /// <summary>A key that cannot be listed (not allowed, not a valid key) holds nothing we can use: on to the next.</summary>
     private async Task<MappingEntry?> TryFindAsync(string key, string oid, long size, CancellationToken cancellationToken)
@@ -115,7 +120,7 @@ public sealed class ObjectLocator
     public async Task<Located> LocateAsync(string oid, long size, IEnumerable<string>? morePaths, CancellationToken cancellationToken)
     {
         var rejected = new List<string>();
-        await foreach (var candidate in CandidatesAsync(oid, size, morePaths, cancellationToken))
+        await foreach (var candidate in CandidatesAsync(oid, size, morePaths, orphanAlways: false, cancellationToken))
         {
             string? reason;
             try
@@ -146,7 +151,7 @@ public sealed class ObjectLocator
         CancellationToken cancellationToken)
     {
         var rejected = new List<string>();
-        await foreach (var candidate in CandidatesAsync(oid, size, null, cancellationToken))
+        await foreach (var candidate in CandidatesAsync(oid, size, null, cancellationToken: cancellationToken))
         {
             try
             {

@@ -9,10 +9,15 @@ namespace LfsS3Agent.Core.Objects;
 /// size, confirmed by the OID in the version's metadata. Answers are memoised for the life of the finder.
 /// With <paramref name="folderListings"/>, one listing of a key's folder answers for all its keys (a push of
 /// many files in few folders then costs a request per folder, not per file), falling back to the key's own
-/// listing when the folder is larger than one page.
+/// listing when the folder is larger than one page. Given the cache, folder listings are shared with the other
+/// agent processes of the same git-lfs run (its eight processes share their parent), so a push of N files in F
+/// folders costs about F listings in all, not F per process.
 /// </summary>
-public sealed class VersionFinder(IObjectStore store, bool folderListings = false)
+public sealed class VersionFinder(IObjectStore store, bool folderListings = false, MappingCache? shared = null)
 {
+    /// <summary>Memoised answers kept before they are dropped: memory follows the work, not the repository.</summary>
+    private const int MaxMemoised = 20_000;
+
     private readonly ConcurrentDictionary<string, Task<IReadOnlyList<StoredVersion>?>> _folders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<IReadOnlyList<StoredVersion>>> _versions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string, string), Task<string?>> _oids = new();
@@ -49,13 +54,21 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
         return oid == entry.Oid ? null : $"{store.Describe(entry.Key)} version {entry.VersionId} is recorded as {oid ?? "no OID"}, not {entry.Oid}";
     }
 
-    private Task<IReadOnlyList<StoredVersion>> VersionsAsync(string key, CancellationToken cancellationToken) =>
-        _versions.GetOrAdd(key, async k =>
+    private Task<IReadOnlyList<StoredVersion>> VersionsAsync(string key, CancellationToken cancellationToken)
+    {
+        if (_versions.Count > MaxMemoised || _oids.Count > MaxMemoised)
+        {
+            _versions.Clear();
+            _oids.Clear();
+            _folders.Clear();
+        }
+
+        return _versions.GetOrAdd(key, async k =>
         {
             if (folderListings)
             {
                 var folder = k[..(k.LastIndexOf('/') + 1)];
-                if (await _folders.GetOrAdd(folder, f => store.ListFolderVersionsAsync(f, cancellationToken)) is { } listed)
+                if (await _folders.GetOrAdd(folder, f => ListFolderAsync(f, cancellationToken)) is { } listed)
                 {
                     return listed.Where(v => v.Key == k).ToList();
                 }
@@ -63,6 +76,76 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
 
             return await store.ListVersionsAsync(k, cancellationToken);
         });
+    }
+
+    private async Task<IReadOnlyList<StoredVersion>?> ListFolderAsync(string folder, CancellationToken cancellationToken)
+    {
+        var session = SessionFolder(folder);
+        if (session is null)
+        {
+            return await store.ListFolderVersionsAsync(folder, cancellationToken);
+        }
+
+        // The eight processes start on the same folders at once: one lists while the others wait for its answer
+        // (the lock is picked by a hash that is the same in every process, unlike string.GetHashCode).
+        using var turn = FileLock.Acquire(shared!.LockPath($"listing-{folder.Aggregate(0u, (h, c) => (h ^ c) * 16777619u) % 16}.lock"), TimeSpan.FromMinutes(2));
+        if (shared.Listing(session, SharedFor) is { } rows)
+        {
+            return rows.Select(r => new StoredVersion(r.Key, r.VersionId, r.Size, r.IsLatest)).ToList();
+        }
+
+        var listed = await store.ListFolderVersionsAsync(folder, cancellationToken);
+        if (session is not null && listed is not null)
+        {
+            shared!.PutListing(session, listed.Select(v => new StoredVersionRow(v.Key, v.VersionId, v.Size, v.IsLatest)));
+        }
+
+        return listed;
+    }
+
+    /// <summary>Tells the other processes of this run about a version this one wrote into a folder they may have listed.</summary>
+    public void Written(string key, string versionId, long size)
+    {
+        if (SessionFolder(key[..(key.LastIndexOf('/') + 1)]) is { } session)
+        {
+            shared!.AddListed(session, new StoredVersionRow(key, versionId, size, IsLatest: true));
+        }
+    }
+
+    /// <summary>A shared listing is only for the processes of one git-lfs run, and never older than this.</summary>
+    private static readonly TimeSpan SharedFor = TimeSpan.FromMinutes(30);
+
+    private string? SessionFolder(string folder) =>
+        folderListings && shared is not null && RunId.Value is { } run ? run + "|" + folder : null;
+
+    /// <summary>
+    /// git-lfs starts its agents from one process (through `sh -c`): that git-lfs process's pid and start time name
+    /// the run (Linux /proc; elsewhere there is no sharing and each process lists for itself).
+    /// </summary>
+    private static readonly Lazy<string?> RunId = new(() =>
+    {
+        try
+        {
+            var pid = "self";
+            for (var depth = 0; depth < 3; depth++)
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                pid = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
+                var parent = File.ReadAllText($"/proc/{pid}/stat");
+                var name = parent[(parent.IndexOf('(') + 1)..parent.LastIndexOf(')')];
+                if (name == "git-lfs")
+                {
+                    return pid + "@" + parent[(parent.LastIndexOf(')') + 2)..].Split(' ')[19];
+                }
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    });
 
     private Task<string?> OidAsync(string key, string versionId, CancellationToken cancellationToken) =>
         _oids.GetOrAdd((key, versionId), async k =>

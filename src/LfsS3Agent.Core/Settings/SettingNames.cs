@@ -35,6 +35,11 @@ public static class SettingNames
     /// <summary>Committed settings, in git config format, relative to the repository root.</summary>
     public const string RepoConfigFile = ".lfs-s3/config";
 
-    /// <summary>Committed OID -> key/version mapping, relative to the repository root.</summary>
-    public const string MappingFile = ".lfs-s3/mapping.tsv";
+    /// <summary>The committed OID -> key/version mapping: one shard per first two hex digits of the OID, relative to the root.</summary>
+    public const string MappingFolder = ".lfs-s3/mapping";
+
+    /// <summary>The single mapping file of repositories set up before shards; read as before, moved into shards by the next push.</summary>
+    public const string LegacyMappingFile = ".lfs-s3/mapping.tsv";
+
+    public static string MappingShard(string oid) => $"{MappingFolder}/{oid[..2]}.tsv";
 }

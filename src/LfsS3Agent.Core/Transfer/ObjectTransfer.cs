@@ -1,6 +1,7 @@
 using LfsS3Agent.Core.Diagnostics;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
+using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -60,6 +61,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         await (_versioningChecked ??= EnsureVersioningAsync(store, cancellationToken));
         var versionId = await store.UploadAsync(key, file.FullName, item.Size, item.Oid, progress, cancellationToken);
         Log.Uploaded(logger, item.Oid, store.Describe(key), versionId);
+        locator.Written(key, versionId, item.Size);
         Record(workspace, new MappingEntry(item.Oid, item.Size, versionId, key));
         if (path is not null)
         {
@@ -129,7 +131,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LfsS3Exception)
         {
-            Log.MappingSyncFailed(logger, workspace.Mapping.FilePath, ex.Message, ex);
+            Log.MappingSyncFailed(logger, SettingNames.MappingFolder, ex.Message, ex);
         }
 
         try

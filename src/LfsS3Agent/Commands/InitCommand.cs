@@ -23,8 +23,8 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
                git lfs-s3 init --store file:///path [--prefix <prefix>]
 
         Sets this repository up to keep its LFS files in S3 under their own paths:
-        writes .lfs-s3/config (these settings, committed so every clone uses them), .lfs-s3/mapping.tsv
-        (OID -> S3 version, filled in by pushes) and .lfs-s3/.gitattributes, and sets lfs.locksverify=false
+        writes .lfs-s3/config (these settings, committed so every clone uses them; .lfs-s3/mapping/ holds
+        OID -> S3 version, filled in by pushes) and .lfs-s3/.gitattributes, and sets lfs.locksverify=false
         and lfs.url to a placeholder in .lfsconfig (there is no LFS server to ask for locks, and git-lfs must
         not try `ssh ... git-lfs-transfer` on SSH remotes). First it checks that the bucket exists and
         has versioning enabled, unless --no-check is given.
@@ -41,6 +41,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         # git-lfs-s3's own files: never LFS pointers; the mapping merges as the union of both sides' lines
         * !filter !diff !merge text eol=lf
         mapping.tsv merge=union
+        mapping/*.tsv merge=union
 
         """;
 
@@ -87,12 +88,6 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         await File.WriteAllTextAsync(Path.Combine(dir, ".gitattributes"), Attributes, new UTF8Encoding(false), cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(dir, ".gitignore"), "# a push that was killed mid-write may leave one; the next push removes it\n*.tmp\n",
             new UTF8Encoding(false), cancellationToken);
-        var mapping = Path.Combine(workTree, SettingNames.MappingFile);
-        if (!File.Exists(mapping))
-        {
-            await File.WriteAllTextAsync(mapping, MappingFile.Format([]), new UTF8Encoding(false), cancellationToken);
-        }
-
         // Whoever runs init chose these: this clone trusts them (teammates' clones trust them on first use).
         TrustedStorage.Trust(repository, await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken));
         await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.locksverify", "false"]);

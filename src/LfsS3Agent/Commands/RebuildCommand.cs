@@ -22,7 +22,7 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
 
         Reconstructs the mapping for every LFS object referenced anywhere in the repository's history from the
         bucket: the versions of each file's key(s) and the OID in their metadata. Reports what it could not
-        find (exit code 1 then). --write adds what it found to .lfs-s3/mapping.tsv and stages it.
+        find (exit code 1 then). --write adds what it found to .lfs-s3/mapping/ and stages it.
         """;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
@@ -58,10 +58,10 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         }
 
         // --write recorded what it found as this clone's own entries: the same sync as after a push writes them.
-        if (args.Has("write") && workspace.Mapping.FilePath is not null)
+        if (args.Has("write") && workspace.Repository.WorkTree is not null)
         {
             var added = await workspace.SyncMappingAsync(cancellationToken);
-            await stdout.WriteLineAsync($"{SettingNames.MappingFile}: {added} entries added (staged)");
+            await stdout.WriteLineAsync($"{SettingNames.MappingFolder}/: {added} entries added (staged)");
         }
 
         return missing.IsEmpty ? 0 : 1;

@@ -33,7 +33,7 @@ public sealed class StatusCommand(IObjectStoreFactory storeFactory, ProcessEnvir
 
         foreach (var problem in work.Problems)
         {
-            await stdout.WriteLineAsync($"malformed: {SettingNames.MappingFile} line {problem.Line}: {problem.Reason} (skipped)");
+            await stdout.WriteLineAsync($"malformed: {problem.File} line {problem.Problem.Line}: {problem.Problem.Reason} (skipped)");
         }
 
         var headSet = head.Entries.ToHashSet();
@@ -43,7 +43,7 @@ public sealed class StatusCommand(IObjectStoreFactory storeFactory, ProcessEnvir
         {
             var staged = pending.All(indexSet.Contains);
             await stdout.WriteLineAsync($"pushed, not yet committed: {pending.Count} entries "
-                + (staged ? "(staged: they go into your next commit)" : $"(not all staged: run `git add {SettingNames.MappingFile}`)"));
+                + (staged ? "(staged: they go into your next commit)" : $"(not all staged: run `git add {SettingNames.MappingFolder}`)"));
             foreach (var e in pending.Take(20))
             {
                 await stdout.WriteLineAsync($"  {e.Oid[..12]} {e.Key} (version {e.VersionId})");

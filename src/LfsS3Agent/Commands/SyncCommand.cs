@@ -15,7 +15,8 @@ public sealed class SyncCommand(IObjectStoreFactory storeFactory, ProcessEnviron
     public override string Help => """
         usage: git lfs-s3 sync
 
-        Adds every upload recorded in this clone to .lfs-s3/mapping.tsv and stages it (every push does the
+        Adds every upload recorded in this clone to .lfs-s3/mapping/ and stages it (moving an old single
+        .lfs-s3/mapping.tsv into shards on the way) (every push does the
         same at its end; this completes a push that was interrupted).
         """;
 
@@ -24,7 +25,7 @@ public sealed class SyncCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         using var workspace = await OpenAsync(cancellationToken);
         var added = await workspace.SyncMappingAsync(cancellationToken);
         await stdout.WriteLineAsync(added == 0 ? "the mapping file already holds every upload of this clone"
-            : $"added {added} entries to {SettingNames.MappingFile} and staged it");
+            : $"added {added} entries to {SettingNames.MappingFolder}/ and staged it");
         return 0;
     }
 }

@@ -59,8 +59,17 @@ public sealed class Workspace : IDisposable
     public ObjectLocator CreateLocator(ILogger logger, bool folderListings = false) =>
         new(Store, Cache, Paths, Layout, Mapping, logger, folderListings, Settings.AllowOtherPrefixes);
 
-    /// <summary>Adds every upload this clone recorded to the mapping file and stages it; returns how many lines were new.</summary>
-    public Task<int> SyncMappingAsync(CancellationToken cancellationToken) => Mapping.SyncAsync(Cache.Uploaded(), cancellationToken);
+    /// <summary>
+    /// Adds this clone's uploads to the mapping and stages it; returns how many lines were new. After a push only those
+    /// not written yet (a push then touches only its own shards); <paramref name="all"/> (sync, rebuild) every one.
+    /// </summary>
+    public async Task<int> SyncMappingAsync(bool all, CancellationToken cancellationToken)
+    {
+        var entries = Cache.Uploaded(notYetWritten: !all);
+        var added = await Mapping.SyncAsync(entries, cancellationToken);
+        Cache.MarkWritten(entries);
+        return added;
+    }
 
     public void Dispose() => Cache.Dispose();
 }

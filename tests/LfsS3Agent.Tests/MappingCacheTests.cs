@@ -52,4 +52,26 @@ public sealed class MappingCacheTests
         Assert.Equal(["first/path.bin", "second/path.bin"], cache.FindPaths(oid));
         Assert.Equal(["c1"], cache.ScannedTips());
     }
+
+    [Fact]
+    public void MarkWritten_LeavesOnlyUnwrittenUploads_UntilTheVersionChanges()
+    {
+        var dir = Directory.CreateTempSubdirectory("lfs-s3-db-").FullName;
+        using var cache = new MappingCache(Path.Combine(dir, "cache.db"), "s");
+        var written = new MappingEntry(new string('a', 64), 1, "v1", "p/a");
+        var pending = new MappingEntry(new string('b', 64), 2, "v2", "p/b");
+        cache.Put(written, uploaded: true);
+        cache.Put(pending, uploaded: true);
+
+        cache.MarkWritten([written]);
+
+        Assert.Equal([pending], cache.Uploaded(notYetWritten: true));
+        Assert.Equal(2, cache.Uploaded().Count);
+
+        // Same entry recorded again: still written. A new version (a re-push after the old one was deleted): not yet.
+        cache.Put(written, uploaded: true);
+        Assert.Equal([pending], cache.Uploaded(notYetWritten: true));
+        cache.Put(written with { VersionId = "v3" }, uploaded: true);
+        Assert.Equal(2, cache.Uploaded(notYetWritten: true).Count);
+    }
 }

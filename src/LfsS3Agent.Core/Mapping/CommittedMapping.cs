@@ -22,6 +22,7 @@ public enum MappingSource
 public sealed class CommittedMapping(GitRepository repository, MappingCache cache)
 {
     private Dictionary<string, string>? _headBlobs;
+    private readonly Dictionary<string, (DateTime Written, long Length, string Blob)> _workBlobs = new(StringComparer.Ordinal);
 
     private string LockPath => Path.Combine(repository.StateDir, "mapping.lock");
 
@@ -43,7 +44,7 @@ public sealed class CommittedMapping(GitRepository repository, MappingCache cach
                 blobs.Add(blob);
             }
 
-            if (WorkPath(relative) is { } file && File.Exists(file) && BlobId(file) is var id && id != blob)
+            if (WorkPath(relative) is { } file && File.Exists(file) && WorkBlobId(file) is var id && id != blob)
             {
                 await ImportAsync(id, relative, problems, () => Task.FromResult<TextReader>(new StreamReader(file, Encoding.UTF8)));
                 blobs.Add(id);
@@ -96,6 +97,20 @@ public sealed class CommittedMapping(GitRepository repository, MappingCache cach
 
             base.Dispose(disposing);
         }
+    }
+
+    /// <summary>A work-tree file's blob id, hashed again only when the file changed (a clone looks up thousands of OIDs).</summary>
+    private string WorkBlobId(string file)
+    {
+        var info = new FileInfo(file);
+        if (_workBlobs.TryGetValue(file, out var known) && known.Written == info.LastWriteTimeUtc && known.Length == info.Length)
+        {
+            return known.Blob;
+        }
+
+        var blob = BlobId(file);
+        _workBlobs[file] = (info.LastWriteTimeUtc, info.Length, blob);
+        return blob;
     }
 
     /// <summary>git's id of a file's content, so a work-tree shard equal to HEAD's is not imported twice.</summary>
@@ -198,15 +213,18 @@ public sealed class CommittedMapping(GitRepository repository, MappingCache cach
 
         var legacy = WorkPath(SettingNames.LegacyMappingFile)!;
         var moved = File.Exists(legacy) ? MappingFile.Parse(await File.ReadAllTextAsync(legacy, cancellationToken)).Entries : [];
+        var touched = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var shard in moved.GroupBy(e => SettingNames.MappingShard(e.Oid)))
         {
             MappingFile.Merge(WorkPath(shard.Key)!, LockPath, shard.ToList());
+            touched.Add(shard.Key);
         }
 
         var added = 0;
         foreach (var shard in entries.GroupBy(e => SettingNames.MappingShard(e.Oid)))
         {
             added += MappingFile.Merge(WorkPath(shard.Key)!, LockPath, shard.ToList());
+            touched.Add(shard.Key);
         }
 
         await EnsureShardsMergeAsUnionAsync(cancellationToken);
@@ -217,9 +235,9 @@ public sealed class CommittedMapping(GitRepository repository, MappingCache cach
             await File.WriteAllTextAsync(legacy, MappingFile.Header + "\n" + MovedNote + "\n", new UTF8Encoding(false), cancellationToken);
         }
 
-        // Staged, not committed: git add only touches the index, under git's own index.lock.
-        string[] paths = File.Exists(legacy) ? [SettingNames.MappingFolder, ".lfs-s3/.gitattributes", SettingNames.LegacyMappingFile]
-            : [SettingNames.MappingFolder, ".lfs-s3/.gitattributes"];
+        // Staged, not committed: git add only touches the index, under git's own index.lock. Only the shards this
+        // clone's entries live in, so git never re-reads the other (perhaps hundreds of MB of) shards.
+        string[] paths = [.. touched, ".lfs-s3/.gitattributes", .. File.Exists(legacy) ? [SettingNames.LegacyMappingFile] : Array.Empty<string>()];
         await repository.Git.RunAsync(["add", "--", .. paths], allowFailure: true, cancellationToken: cancellationToken);
         return added;
     }

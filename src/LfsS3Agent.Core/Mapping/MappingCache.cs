@@ -111,14 +111,36 @@ public sealed class MappingCache : IDisposable
         using var command = Command("""
             INSERT INTO objects(store, oid, size, version_id, key, uploaded) VALUES($store, $oid, $size, $version, $key, $uploaded)
             ON CONFLICT(store, oid) DO UPDATE SET size = excluded.size, version_id = excluded.version_id, key = excluded.key,
-                uploaded = max(uploaded, excluded.uploaded)
+                uploaded = CASE WHEN objects.version_id = excluded.version_id AND objects.key = excluded.key
+                    THEN max(objects.uploaded, excluded.uploaded) ELSE excluded.uploaded END
             """, ("$store", _store), ("$oid", entry.Oid), ("$size", entry.Size), ("$version", entry.VersionId), ("$key", entry.Key),
             ("$uploaded", uploaded ? 1 : 0));
         command.ExecuteNonQuery();
     }
 
     /// <summary>Entries this clone pushed (or found already stored while pushing): what the mapping file must hold.</summary>
-    public List<MappingEntry> Uploaded() => Select("SELECT oid, size, version_id, key FROM objects WHERE store = $store AND uploaded = 1");
+    /// <remarks>uploaded: 0 found elsewhere, 1 pushed from this clone, 2 pushed and already written to the mapping file.</remarks>
+    public List<MappingEntry> Uploaded(bool notYetWritten = false) => Select(
+        $"SELECT oid, size, version_id, key FROM objects WHERE store = $store AND uploaded {(notYetWritten ? "= 1" : ">= 1")}");
+
+    /// <summary>Remembers that these entries are in the mapping file, so the next push does not merge them again.</summary>
+    public void MarkWritten(IEnumerable<MappingEntry> entries)
+    {
+        using var scope = _gate.EnterScope();
+        using var transaction = _connection.BeginTransaction();
+        using var update = Command("UPDATE objects SET uploaded = 2 WHERE store = $store AND oid = $oid AND version_id = $v AND key = $key AND uploaded = 1",
+            ("$store", _store), ("$oid", ""), ("$v", ""), ("$key", ""));
+        update.Transaction = transaction;
+        foreach (var entry in entries)
+        {
+            update.Parameters["$oid"].Value = entry.Oid;
+            update.Parameters["$v"].Value = entry.VersionId;
+            update.Parameters["$key"].Value = entry.Key;
+            update.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
 
     public void Remove(string oid)
     {

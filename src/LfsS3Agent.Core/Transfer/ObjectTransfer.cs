@@ -126,7 +126,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
             // Everything this clone uploaded, not just this process's share: a killed earlier push is completed too.
             if (_recorded)
             {
-                Log.MappingSynced(logger, await workspace.SyncMappingAsync(CancellationToken.None));
+                Log.MappingSynced(logger, await workspace.SyncMappingAsync(all: false, CancellationToken.None));
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LfsS3Exception)

@@ -60,7 +60,7 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         // --write recorded what it found as this clone's own entries: the same sync as after a push writes them.
         if (args.Has("write") && workspace.Repository.WorkTree is not null)
         {
-            var added = await workspace.SyncMappingAsync(cancellationToken);
+            var added = await workspace.SyncMappingAsync(all: true, cancellationToken);
             await stdout.WriteLineAsync($"{SettingNames.MappingFolder}/: {added} entries added (staged)");
         }
 

@@ -23,7 +23,7 @@ public sealed class SyncCommand(IObjectStoreFactory storeFactory, ProcessEnviron
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
         using var workspace = await OpenAsync(cancellationToken);
-        var added = await workspace.SyncMappingAsync(cancellationToken);
+        var added = await workspace.SyncMappingAsync(all: true, cancellationToken);
         await stdout.WriteLineAsync(added == 0 ? "the mapping file already holds every upload of this clone"
             : $"added {added} entries to {SettingNames.MappingFolder}/ and staged it");
         return 0;

@@ -114,8 +114,34 @@ public sealed class FolderObjectStore(string root) : IObjectStore
             .Where(f => !f.Name.EndsWith(OidSuffix, StringComparison.Ordinal) && !f.Name.EndsWith(TempSuffix, StringComparison.Ordinal))
             .OrderByDescending(f => f.Name, StringComparer.Ordinal)
             .ToList();
-        return files.Select((f, i) => new StoredVersion(key, f.Name, f.Length, i == 0)).ToList();
+        return files.Select((f, i) => new StoredVersion(key, f.Name, f.Length, i == 0, new DateTimeOffset(f.LastWriteTimeUtc))).ToList();
     }
+
+    public Task<IReadOnlyList<StoredVersion>> ListAllVersionsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var result = new List<StoredVersion>();
+        var versions = Path.Combine(Root, VersionsFolder);
+        var dir = prefix.Length == 0 ? versions : VersionDir(prefix.TrimEnd('/'));
+        if (Directory.Exists(dir))
+        {
+            // A folder that holds version files directly is a key.
+            foreach (var keyDir in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories))
+            {
+                if (Directory.EnumerateFiles(keyDir).Any())
+                {
+                    result.AddRange(Versions(Path.GetRelativePath(versions, keyDir).Replace(Path.DirectorySeparatorChar, '/')));
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<StoredVersion>>(result);
+    }
+
+    /// <summary>Writes here go to a temporary name and are renamed: nothing is left half-done to abort.</summary>
+    public Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedUploadsAsync(string prefix, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<UnfinishedUpload>>([]);
+
+    public Task AbortUploadAsync(UnfinishedUpload upload, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<IReadOnlyList<StoredVersion>?> ListFolderVersionsAsync(string folder, CancellationToken cancellationToken)
     {
@@ -183,6 +209,51 @@ public sealed class FolderObjectStore(string root) : IObjectStore
         return Task.CompletedTask;
     }
 
+    /// <summary>The file itself: a folder store has no server to sign links, and the file never changes.</summary>
+    public Task<string> LinkAsync(string key, string versionId, string fileName, bool download, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        var version = VersionPath(key, versionId);
+        return File.Exists(version) ? Task.FromResult(new Uri(version).AbsoluteUri) : throw NotFound(key, versionId);
+    }
+
+    public Task<IReadOnlyList<StoredVersion>> ListLatestAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var result = new List<StoredVersion>();
+        var dir = prefix.Length == 0 ? Root : Path.Combine(Root, CheckKey(prefix.TrimEnd('/')));
+        if (Directory.Exists(dir))
+        {
+            foreach (var file in new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories))
+            {
+                var key = Path.GetRelativePath(Root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+                if (!key.StartsWith(VersionsFolder + "/", StringComparison.Ordinal) && !file.Name.EndsWith(TempSuffix, StringComparison.Ordinal))
+                {
+                    result.Add(new StoredVersion(key, Versions(key).FirstOrDefault()?.VersionId ?? "", file.Length, true,
+                        new DateTimeOffset(file.LastWriteTimeUtc)));
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<StoredVersion>>(result);
+    }
+
+    public async Task CopyFromAsync(IObjectStore source, string sourceKey, string sourceVersionId, long size, string key, string oid,
+        CancellationToken cancellationToken)
+    {
+        var from = source as FolderObjectStore
+            ?? throw new StoreException(ErrorCodes.BadRequest, $"cannot copy from {source.Describe(sourceKey)} into {Describe(key)}: not the same kind of store");
+        await UploadAsync(key, from.VersionPath(sourceKey, sourceVersionId), size, oid, NoProgress.Instance, cancellationToken);
+    }
+
+    public Task PutFileAsync(string key, string filePath, long size, string oid, CancellationToken cancellationToken) =>
+        UploadAsync(key, filePath, size, oid, NoProgress.Instance, cancellationToken);
+
+    /// <summary>Hides the readable file; its versions stay, like behind a delete marker.</summary>
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        File.Delete(KeyPath(key));
+        return Task.CompletedTask;
+    }
+
     private static async Task CopyAsync(string from, string to, IProgressReporter progress, CancellationToken cancellationToken)
     {
         var temp = to + TempSuffix;
@@ -207,10 +278,18 @@ public sealed class FolderObjectStore(string root) : IObjectStore
 
     private string VersionDir(string key) => Path.Combine(Root, VersionsFolder, CheckKey(key));
 
-    private string VersionPath(string key, string versionId) =>
-        versionId.Length > 0 && versionId.IndexOfAny(['/', '\\']) < 0 && versionId is not "." and not ".."
+    /// <summary>The file of one version; "" is the latest.</summary>
+    private string VersionPath(string key, string versionId)
+    {
+        if (versionId.Length == 0)
+        {
+            versionId = Versions(key).FirstOrDefault()?.VersionId ?? throw NotFound(key, "(latest)");
+        }
+
+        return versionId.IndexOfAny(['/', '\\']) < 0 && versionId is not "." and not ".."
             ? Path.Combine(VersionDir(key), versionId)
             : throw NotFound(key, versionId);
+    }
 
     /// <summary>Keys come from git paths, but the mapping file is other people's input: no escaping the root.</summary>
     private static string CheckKey(string key)

@@ -21,7 +21,8 @@ public sealed record S3Options(
     int ParallelParts,
     int MaxRetries,
     string InstanceMetadata,
-    IReadOnlyDictionary<string, string> AwsVariables)
+    IReadOnlyDictionary<string, string> AwsVariables,
+    string Prefix = "")
 {
     /// <summary>Where requests go, for messages.</summary>
     public string EndpointDescription => Endpoint ?? $"AWS region {Region}";
@@ -43,7 +44,8 @@ public sealed record S3Options(
             settings.ParallelParts,
             settings.MaxRetries,
             settings.InstanceMetadata,
-            settings.AwsVariables);
+            settings.AwsVariables,
+            settings.Prefix);
     }
 
     public string? Aws(string name) => AwsVariables.TryGetValue(name, out var value) && value.Length > 0 ? value : null;

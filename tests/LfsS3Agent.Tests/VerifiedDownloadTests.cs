@@ -46,6 +46,24 @@ public sealed class VerifiedDownloadTests : IDisposable
         public Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<string> PromoteAsync(string key, string versionId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<string> LinkAsync(string key, string versionId, string fileName, bool download, TimeSpan lifetime, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task<IReadOnlyList<StoredVersion>> ListLatestAsync(string prefix, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task CopyFromAsync(IObjectStore source, string sourceKey, string sourceVersionId, long size, string key, string oid,
+            CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task PutFileAsync(string key, string filePath, long size, string oid, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<StoredVersion>> ListAllVersionsAsync(string prefix, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedUploadsAsync(string prefix, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task AbortUploadAsync(UnfinishedUpload upload, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
     private static string Oid(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));

@@ -22,10 +22,31 @@ public abstract class ObjectStoreContract
         var version = await store.UploadAsync("docs/a file ü.pdf", file, data.Length, oid, progress, default);
 
         var listed = Assert.Single(await store.ListVersionsAsync("docs/a file ü.pdf", default));
-        Assert.Equal(new StoredVersion("docs/a file ü.pdf", version, data.Length, true), listed);
+        Assert.Equal(new StoredVersion("docs/a file ü.pdf", version, data.Length, true), listed with { Modified = null });
+        Assert.InRange(listed.Modified!.Value, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5));
         Assert.Equal(oid, await store.GetOidAsync("docs/a file ü.pdf", version, default));
         Assert.Equal(data, await ReadAsync(store, "docs/a file ü.pdf", version));
         Assert.Equal(data.Length, progress.Max);
+    }
+
+    [Fact]
+    public async Task CopyFrom_OldVersion_BecomesLatestElsewhereWithOidAndDeleteHidesIt()
+    {
+        var store = await CreateStoreAsync();
+        var (file1, data1, oid1) = RandomFile(1500, 7);
+        var (file2, data2, oid2) = RandomFile(1600, 8);
+        var v1 = await store.UploadAsync("src/a.bin", file1, data1.Length, oid1, new RecordingProgress(), default);
+        await store.UploadAsync("src/a.bin", file2, data2.Length, oid2, new RecordingProgress(), default);
+
+        await store.CopyFromAsync(store, "src/a.bin", v1, data1.Length, "site/x/a.bin", oid1, default);
+        var copied = Assert.Single(await store.ListLatestAsync("site/", default));
+        var copiedOid = await store.GetOidAsync(copied.Key, copied.VersionId, default);
+        await store.DeleteAsync("site/x/a.bin", default);
+
+        Assert.Equal(("site/x/a.bin", data1.LongLength), (copied.Key, copied.Size));
+        Assert.Equal(oid1, copiedOid);
+        Assert.Empty(await store.ListLatestAsync("site/", default));
+        Assert.Equal(data2, await ReadAsync(store, "src/a.bin", ""));
     }
 
     [Fact]

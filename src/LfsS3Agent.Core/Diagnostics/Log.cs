@@ -59,4 +59,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "could not make HEAD's versions the latest: {Reason}")]
     public static partial void PromoteFailed(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Debug, Message = "transfer not recorded for usage --transfers: {Reason}")]
+    public static partial void TransferNotRecorded(ILogger logger, string reason);
 }

@@ -86,20 +86,8 @@ public sealed class PointerScanner(GitRunner git)
     /// <summary>Every pointer in the tree of one commit (a ref, HEAD, a commit id).</summary>
     public async Task<List<(LfsPointer Pointer, string Path)>> ReadTreeAsync(string revision, CancellationToken cancellationToken)
     {
-        var tree = await git.RunAsync(["ls-tree", "-r", "-z", "--full-tree", revision], cancellationToken: cancellationToken);
-        var candidates = new List<(string, string)>();
-        foreach (var record in tree.Stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries))
-        {
-            // "<mode> blob <sha>\t<path>"
-            var tab = record.IndexOf('\t');
-            var meta = tab > 0 ? record[..tab].Split(' ') : [];
-            if (meta.Length == 3 && meta[1] == "blob" && meta[0] is "100644" or "100755")
-            {
-                candidates.Add((meta[2], record[(tab + 1)..]));
-            }
-        }
-
-        return await ReadAsync(candidates, cancellationToken);
+        var files = await new GitTree(git).FilesAsync(revision, null, cancellationToken);
+        return await ReadAsync(files.Where(f => f.IsRegular).Select(f => (f.Blob, f.Path)).ToList(), cancellationToken);
     }
 
     private async Task<Dictionary<string, LfsPointer>> ReadBlobsAsync(List<string> blobs, CancellationToken cancellationToken)

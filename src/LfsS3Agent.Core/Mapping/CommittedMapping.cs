@@ -183,6 +183,18 @@ public sealed class CommittedMapping(GitRepository repository, MappingCache cach
         return (entries, problems);
     }
 
+    /// <summary>The mapping entries a commit (or any tree-ish) holds; malformed lines are left out.</summary>
+    public async Task<List<MappingEntry>> EntriesAtAsync(string treeish, CancellationToken cancellationToken)
+    {
+        var entries = new List<MappingEntry>();
+        foreach (var (_, blob) in await TreeBlobsAsync(treeish, cancellationToken))
+        {
+            entries.AddRange(MappingFile.Parse((await repository.Git.RunAsync(["cat-file", "blob", blob], cancellationToken: cancellationToken)).Stdout).Entries);
+        }
+
+        return entries;
+    }
+
     private IEnumerable<string> WorkFiles()
     {
         if (WorkPath(SettingNames.MappingFolder) is { } folder && Directory.Exists(folder))

@@ -2,6 +2,9 @@ using Microsoft.Data.Sqlite;
 
 namespace LfsS3Agent.Core.Mapping;
 
+/// <summary>One transfer the agent answered: when, which way, bytes moved, how long, and the error code (0: success).</summary>
+public sealed record TransferRecord(DateTimeOffset At, string Direction, long Bytes, TimeSpan Duration, int Code);
+
 /// <summary>One listed version, as the cache keeps it.</summary>
 public sealed record StoredVersionRow(string Key, string VersionId, long Size, bool IsLatest);
 
@@ -41,10 +44,10 @@ public sealed class MappingCache : IDisposable
             using var version = Command("PRAGMA user_version");
             version.Transaction = transaction;
             var found = Convert.ToInt32(version.ExecuteScalar());
-            if (found == 2)
+            if (found is 2 or 3)
             {
-                // Version 2 lacks only the imported mapping and the shared listings: its uploads are kept.
-                using var add = Command(AddedInVersion3 + $"PRAGMA user_version = {SchemaVersion};");
+                // Versions 2 and 3 lack only newer tables (imported mapping, shared listings, transfers): uploads are kept.
+                using var add = Command((found == 2 ? AddedInVersion3 : "") + AddedInVersion4 + $"PRAGMA user_version = {SchemaVersion};");
                 add.Transaction = transaction;
                 add.ExecuteNonQuery();
             }
@@ -62,7 +65,9 @@ public sealed class MappingCache : IDisposable
                         UNIQUE(oid, path));
                     CREATE TABLE scanned_tips(commit_id TEXT PRIMARY KEY);
                     DROP TABLE IF EXISTS hints; DROP TABLE IF EXISTS imported; DROP TABLE IF EXISTS listed; DROP TABLE IF EXISTS listings;
+                    DROP TABLE IF EXISTS transfers;
                     {AddedInVersion3}
+                    {AddedInVersion4}
                     PRAGMA user_version = {SchemaVersion};
                     """);
                 create.Transaction = transaction;
@@ -73,7 +78,13 @@ public sealed class MappingCache : IDisposable
         }
     }
 
-    private const int SchemaVersion = 3;
+    private const int SchemaVersion = 4;
+
+    /// <summary>transfers: one row per transfer the agent answered, for <c>usage --transfers</c>.</summary>
+    private const string AddedInVersion4 = """
+        CREATE TABLE transfers(at INTEGER NOT NULL, direction TEXT NOT NULL, bytes INTEGER NOT NULL, millis INTEGER NOT NULL, code INTEGER NOT NULL);
+        CREATE INDEX transfers_at ON transfers(at);
+        """;
 
     /// <summary>
     /// hints: the lines of each committed mapping blob, imported once per git blob id (imported), so eight processes
@@ -92,6 +103,32 @@ public sealed class MappingCache : IDisposable
 
     /// <summary>Imported mapping blobs kept before the table is cleared (each push makes new shard blobs).</summary>
     private const int MaxImportedBlobs = 2048;
+
+    /// <summary>Appends one transfer's outcome (code 0: success).</summary>
+    public void AddTransfer(TransferRecord record)
+    {
+        using var scope = _gate.EnterScope();
+        using var command = Command("INSERT INTO transfers(at, direction, bytes, millis, code) VALUES($at, $direction, $bytes, $millis, $code)",
+            ("$at", record.At.ToUnixTimeSeconds()), ("$direction", record.Direction), ("$bytes", record.Bytes),
+            ("$millis", (long)record.Duration.TotalMilliseconds), ("$code", record.Code));
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The transfers since a time, oldest first.</summary>
+    public List<TransferRecord> Transfers(DateTimeOffset since)
+    {
+        using var scope = _gate.EnterScope();
+        using var command = Command("SELECT at, direction, bytes, millis, code FROM transfers WHERE at >= $since ORDER BY at", ("$since", since.ToUnixTimeSeconds()));
+        using var reader = command.ExecuteReader();
+        var result = new List<TransferRecord>();
+        while (reader.Read())
+        {
+            result.Add(new TransferRecord(DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(0)), reader.GetString(1), reader.GetInt64(2),
+                TimeSpan.FromMilliseconds(reader.GetInt64(3)), reader.GetInt32(4)));
+        }
+
+        return result;
+    }
 
     public static string DefaultPath(string stateDir) => Path.Combine(stateDir, "cache.db");
 

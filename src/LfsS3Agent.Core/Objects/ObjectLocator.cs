@@ -99,6 +99,12 @@ public sealed class ObjectLocator
         }
     }
 
+    /// <summary>The versions of one key, listed once per locator (log shows what else a key holds).</summary>
+    public Task<IReadOnlyList<StoredVersion>> VersionsAsync(string key, CancellationToken cancellationToken) => _finder.VersionsAsync(key, cancellationToken);
+
+    /// <summary>The OID a version's metadata records, asked once per locator.</summary>
+    public Task<string?> OidAsync(string key, string versionId, CancellationToken cancellationToken) => _finder.OidAsync(key, versionId, cancellationToken);
+
     /// <summary>Records a version just written, for the other processes' shared listings.</summary>
     public void Written(string key, string versionId, long size) => _finder.Written(key, versionId, size);
 

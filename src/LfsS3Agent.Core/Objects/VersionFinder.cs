@@ -54,7 +54,8 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
         return oid == entry.Oid ? null : $"{store.Describe(entry.Key)} version {entry.VersionId} is recorded as {oid ?? "no OID"}, not {entry.Oid}";
     }
 
-    private Task<IReadOnlyList<StoredVersion>> VersionsAsync(string key, CancellationToken cancellationToken)
+    /// <summary>The versions of one key, newest first: one listing per key for the life of the finder.</summary>
+    public Task<IReadOnlyList<StoredVersion>> VersionsAsync(string key, CancellationToken cancellationToken)
     {
         if (_versions.Count > MaxMemoised || _oids.Count > MaxMemoised)
         {
@@ -147,7 +148,8 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
         }
     });
 
-    private Task<string?> OidAsync(string key, string versionId, CancellationToken cancellationToken) =>
+    /// <summary>The OID in a version's metadata (null when it has none or is gone), asked once per version.</summary>
+    public Task<string?> OidAsync(string key, string versionId, CancellationToken cancellationToken) =>
         _oids.GetOrAdd((key, versionId), async k =>
         {
             try

@@ -24,6 +24,10 @@ public sealed class AgentSettings
     /// <summary>The standard <c>AWS_*</c> variables (credentials and the like) for the S3 store's credential chain.</summary>
     public IReadOnlyDictionary<string, string> AwsVariables { get; }
 
+    /// <summary>The same settings with one value replaced (publish's other bucket or folder).</summary>
+    public AgentSettings With(SettingName name, string value, string source) =>
+        new(new Dictionary<string, SettingValue>(_values) { [name.GitKey] = new SettingValue(value, source) }, AwsVariables);
+
     public SettingValue? Find(SettingName name) => _values.GetValueOrDefault(name.GitKey);
 
     public string? Get(SettingName name) => Find(name)?.Value is { Length: > 0 } v ? v : null;
@@ -101,6 +105,14 @@ public sealed class AgentSettings
     public string? LfsStorage => _values.GetValueOrDefault(LfsStorageKey)?.Value is { Length: > 0 } v ? v : null;
 
     public string? LogLevel => Get(SettingNames.LogLevel);
+
+    /// <summary>S3 Standard's published list price per GB-month (us-east-1, first 50 TB), the default of usage's estimate.</summary>
+    public const decimal DefaultPricePerGb = 0.023m;
+
+    public decimal PricePerGb => Get(SettingNames.PricePerGb) is { } v
+        ? decimal.TryParse(v, NumberStyles.Number, CultureInfo.InvariantCulture, out var price) && price >= 0 ? price
+            : throw Invalid(SettingNames.PricePerGb, v, "a price such as 0.023")
+        : DefaultPricePerGb;
 
     /// <summary>The bucket, or an error that says how to set it.</summary>
     public string RequireBucket() => Bucket ?? throw new LfsS3Exception(ErrorCodes.NotConfigured,

@@ -22,11 +22,12 @@ public static class SettingNames
     public static readonly SettingName LogFile = new("lfs-s3.logfile", "LFS_S3_LOG_FILE", false, "also append logs to this file");
     public static readonly SettingName AllowOtherPrefixes = new("lfs-s3.allowotherprefixes", "LFS_S3_ALLOW_OTHER_PREFIXES", false, "true: follow mapping entries whose key lies outside this repository's prefix (default false: ignored)");
     public static readonly SettingName LogLevel = new("lfs-s3.loglevel", "LFS_S3_LOG_LEVEL", false, "trace, debug, information (default), warning, error");
+    public static readonly SettingName PricePerGb = new("lfs-s3.pricepergb", "LFS_S3_PRICE_PER_GB", true, "storage price per GB-month for usage's estimate (default 0.023, S3 Standard's list price in us-east-1)");
 
     public static readonly IReadOnlyList<SettingName> All =
     [
         Store, Bucket, Prefix, Region, Endpoint, PathStyle, Profile, Checksum, MultipartThreshold, PartSize, ParallelParts,
-        MaxRetries, InstanceMetadata, AllowOtherPrefixes, LogFile, LogLevel,
+        MaxRetries, InstanceMetadata, AllowOtherPrefixes, LogFile, LogLevel, PricePerGb,
     ];
 
     /// <summary>Folder at the repository root that holds the committed settings and mapping.</summary>

@@ -3,8 +3,11 @@ using LfsS3Agent.Core.Transfer;
 
 namespace LfsS3Agent.Core.Storage;
 
-/// <summary>One stored version of a key.</summary>
-public sealed record StoredVersion(string Key, string VersionId, long Size, bool IsLatest);
+/// <summary>One stored version of a key; <paramref name="Modified"/> when the listing said when it was written.</summary>
+public sealed record StoredVersion(string Key, string VersionId, long Size, bool IsLatest, DateTimeOffset? Modified = null);
+
+/// <summary>A multipart upload that was started and never completed or aborted.</summary>
+public sealed record UnfinishedUpload(string Key, string UploadId, DateTimeOffset Started);
 
 /// <summary>Versioning state of a bucket, as S3 reports it.</summary>
 public enum VersioningState
@@ -50,7 +53,7 @@ public interface IObjectStore
     /// </summary>
     Task<IReadOnlyList<StoredVersion>?> ListFolderVersionsAsync(string folder, CancellationToken cancellationToken);
 
-    /// <summary>The OID recorded in that version's metadata, or null when it has none; throws NotFound when the version is gone.</summary>
+    /// <summary>The OID recorded in that version's metadata ("" for the latest), or null when it has none; throws NotFound when the version is gone.</summary>
     Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken);
 
     /// <summary>
@@ -61,6 +64,39 @@ public interface IObjectStore
 
     /// <summary>Removes one version for good (doctor's probe object; never used on user data).</summary>
     Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A link that serves exactly one version, with <paramref name="fileName"/> as the name a browser saves it
+    /// under, to anyone who has it, for <paramref name="lifetime"/>: a presigned GET on S3, the file on a folder store.
+    /// </summary>
+    Task<string> LinkAsync(string key, string versionId, string fileName, bool download, TimeSpan lifetime, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The latest version of every key under <paramref name="prefix"/> ("" or ending in "/"), at any depth, with
+    /// delete markers left out; the version id is "" where the store does not list it (read it as "the latest").
+    /// </summary>
+    Task<IReadOnlyList<StoredVersion>> ListLatestAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes a copy of <paramref name="source"/>'s exact version at <paramref name="key"/>, with the OID in its
+    /// metadata and the key's own content type; server-side (no bytes through this machine) where the store can.
+    /// </summary>
+    Task CopyFromAsync(IObjectStore source, string sourceKey, string sourceVersionId, long size, string key, string oid,
+        CancellationToken cancellationToken);
+
+    /// <summary>Writes a file as the key's latest version, whether or not the bucket keeps versions (publish targets).</summary>
+    Task PutFileAsync(string key, string filePath, long size, string oid, CancellationToken cancellationToken);
+
+    /// <summary>Every version of every key under <paramref name="prefix"/> ("" or ending in "/"), delete markers left out: one paginated listing.</summary>
+    Task<IReadOnlyList<StoredVersion>> ListAllVersionsAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Multipart uploads under the prefix that were never completed (they are billed until aborted); none for a folder store.</summary>
+    Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedUploadsAsync(string prefix, CancellationToken cancellationToken);
+
+    Task AbortUploadAsync(UnfinishedUpload upload, CancellationToken cancellationToken);
+
+    /// <summary>Hides a key: a delete marker where versions are kept, so older versions stay; never used under the repository's prefix.</summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken);
 }
 
 /// <summary>Builds the store for the resolved settings (cheap; network and credentials are touched on first use).</summary>

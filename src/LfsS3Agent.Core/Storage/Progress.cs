@@ -15,3 +15,21 @@ public sealed class NoProgress : IProgressReporter
     {
     }
 }
+
+/// <summary>Passes progress on and remembers the most bytes reported: what a transfer really moved.</summary>
+public sealed class CountingProgress(IProgressReporter inner) : IProgressReporter
+{
+    private long _bytes;
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public void Report(long bytesSoFar)
+    {
+        long seen;
+        while (bytesSoFar > (seen = Interlocked.Read(ref _bytes)) && Interlocked.CompareExchange(ref _bytes, bytesSoFar, seen) != seen)
+        {
+        }
+
+        inner.Report(bytesSoFar);
+    }
+}

@@ -25,6 +25,42 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         // A failed set-up is kept, so every later request fails at once with the same message.
         var workspace = await (_workspace ??= open(cancellationToken));
         var upload = item.Operation == Protocol.ProtocolNames.Upload;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var counted = new CountingProgress(progress);
+        var code = ErrorCodes.Internal;
+        try
+        {
+            var path = await TransferAsync(workspace, upload, item, counted, cancellationToken);
+            code = 0;
+            return path;
+        }
+        catch (LfsS3Exception ex)
+        {
+            code = ex.Code;
+            throw;
+        }
+        finally
+        {
+            RecordTransfer(workspace, new TransferRecord(DateTimeOffset.UtcNow, upload ? "upload" : "download", counted.Bytes, watch.Elapsed, code));
+        }
+    }
+
+    /// <summary>For <c>usage --transfers</c>; a busy or broken cache never fails the transfer itself.</summary>
+    private void RecordTransfer(Workspace workspace, TransferRecord record)
+    {
+        try
+        {
+            workspace.Cache.AddTransfer(record);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            Log.TransferNotRecorded(logger, ex.Message);
+        }
+    }
+
+    private async Task<string?> TransferAsync(Workspace workspace, bool upload, TransferItem item, IProgressReporter progress,
+        CancellationToken cancellationToken)
+    {
         // One locator for the process: for a push, folder listings answer "already stored?" for many files at once.
         _locator ??= workspace.CreateLocator(logger, folderListings: upload);
         if (!upload)

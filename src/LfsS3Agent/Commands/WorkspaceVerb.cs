@@ -10,5 +10,21 @@ public abstract class WorkspaceVerb(IObjectStoreFactory storeFactory, ProcessEnv
     /// <summary>Objects checked at once by verify and rebuild.</summary>
     protected const int Parallelism = 8;
 
+    protected IObjectStoreFactory StoreFactory => storeFactory;
+
     protected Task<Workspace> OpenAsync(CancellationToken cancellationToken) => Workspace.OpenAsync(environment, storeFactory, cancellationToken);
+
+    /// <summary>A path the user typed (relative to where they are) as a path from the repository's root.</summary>
+    protected string RepositoryPath(Workspace workspace, string typed)
+    {
+        if (workspace.Repository.WorkTree is not { } root)
+        {
+            return typed.Trim('/');
+        }
+
+        var relative = Path.GetRelativePath(root, Path.GetFullPath(typed, environment.WorkingDirectory)).Replace(Path.DirectorySeparatorChar, '/');
+        return relative == "." || relative.StartsWith("../", StringComparison.Ordinal) || relative == ".." || Path.IsPathRooted(relative)
+            ? throw new UsageException($"\"{typed}\" is outside the repository ({root})")
+            : relative;
+    }
 }

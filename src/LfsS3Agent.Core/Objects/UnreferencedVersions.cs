@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using LfsS3Agent.Core.Storage;
+
+namespace LfsS3Agent.Core.Objects;
+
+/// <summary>A version prune would delete, and why nothing needs it.</summary>
+public sealed record PruneCandidate(StoredVersion Version, string? Oid);
+
+/// <summary>What prune would remove: versions and unfinished uploads, and the bytes they hold.</summary>
+public sealed record PrunePlan(IReadOnlyList<PruneCandidate> Versions, IReadOnlyList<UnfinishedUpload> Uploads, int KeptYoung, int HistoryObjects)
+{
+    public long Bytes => Versions.Sum(v => v.Version.Size);
+}
+
+/// <summary>
+/// Finds the versions under the repository's prefix that nothing needs. A version is kept when it is younger than
+/// the grace period (its commit may not be pushed yet), when it is the stored version of an object some commit
+/// of some ref points at (as the locator finds it), when a mapping entry of any ref or of the work tree names it,
+/// or when it holds the same bytes as such an object (its metadata's OID). Keys under the reserved <c>.git/</c>
+/// area other than the orphan objects (doctor's probes, locks) are never touched.
+/// </summary>
+public sealed class UnreferencedVersions(Workspace workspace, ObjectLocator locator)
+{
+    public async Task<PrunePlan> PlanAsync(TimeSpan grace, IEnumerable<string> refs, Action<string> notStored, CancellationToken cancellationToken)
+    {
+        var layout = workspace.Layout;
+        var prefix = layout.Prefix.Length == 0 ? "" : layout.Prefix + "/";
+        var cutoff = DateTimeOffset.UtcNow - grace;
+
+        await workspace.Paths.UpdateAsync(cancellationToken);
+        var pointers = workspace.Cache.AllPointers();
+        var needed = new ConcurrentDictionary<(string, string), bool>();
+        var missing = new ConcurrentBag<string>();
+        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (p, ct) =>
+        {
+            var located = await locator.LocateAsync(p.Oid, p.Size, p.Paths, ct);
+            if (located.Entry is { } entry)
+            {
+                needed[(entry.Key, entry.VersionId)] = true;
+            }
+            else
+            {
+                missing.Add($"{p.Paths.FirstOrDefault() ?? "?"} ({p.Oid[..12]})");
+            }
+        });
+        foreach (var m in missing.Order(StringComparer.Ordinal))
+        {
+            notStored(m);
+        }
+
+        if (!missing.IsEmpty)
+        {
+            return new PrunePlan([], [], 0, pointers.Count);
+        }
+
+        var pinned = new HashSet<(string, string)>();
+        var mapping = (await workspace.Mapping.ReadAsync(Mapping.MappingSource.WorkTree, cancellationToken)).Entries;
+        foreach (var treeish in refs.Append(":"))
+        {
+            mapping.AddRange(treeish == ":" ? (await workspace.Mapping.ReadAsync(Mapping.MappingSource.Index, cancellationToken)).Entries
+                : await workspace.Mapping.EntriesAtAsync(treeish, cancellationToken));
+        }
+
+        foreach (var entry in mapping)
+        {
+            pinned.Add((entry.Key, entry.VersionId));
+        }
+
+        var oids = pointers.Select(p => p.Oid).ToHashSet(StringComparer.Ordinal);
+        var orphans = layout.KeyFor(KeyLayout.OrphanFolder + "/");
+        var reserved = layout.KeyFor(".git/");
+        var young = 0;
+        var candidates = new ConcurrentBag<PruneCandidate>();
+        var versions = (await workspace.Store.ListAllVersionsAsync(prefix, cancellationToken))
+            .Where(v => !v.Key.StartsWith(reserved, StringComparison.Ordinal) || v.Key.StartsWith(orphans, StringComparison.Ordinal))
+            .Where(v => !needed.ContainsKey((v.Key, v.VersionId)) && !pinned.Contains((v.Key, v.VersionId)))
+            .Where(v =>
+            {
+                // A version without a time is treated as new: kept.
+                var old = v.Modified is { } m && m < cutoff;
+                if (!old)
+                {
+                    Interlocked.Increment(ref young);
+                }
+
+                return old;
+            })
+            .ToList();
+        await Parallel.ForEachAsync(versions, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (v, ct) =>
+        {
+            var oid = await locator.OidAsync(v.Key, v.VersionId, ct);
+            if (oid is null || !oids.Contains(oid))
+            {
+                candidates.Add(new PruneCandidate(v, oid));
+            }
+        });
+
+        var uploads = (await workspace.Store.ListUnfinishedUploadsAsync(prefix, cancellationToken)).Where(u => u.Started < cutoff).ToList();
+        return new PrunePlan(candidates.OrderBy(c => c.Version.Key, StringComparer.Ordinal).ThenBy(c => c.Version.Modified).ToList(), uploads, young,
+            pointers.Count);
+    }
+}

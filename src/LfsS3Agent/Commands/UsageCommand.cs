@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LfsS3Agent.Core;
+using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.Settings;
+using LfsS3Agent.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace LfsS3Agent.Commands;
+
+/// <summary>What one top-level folder of the prefix (or all of it) holds.</summary>
+public sealed record FolderUsage(
+    [property: JsonPropertyName("folder")] string Folder,
+    [property: JsonPropertyName("objects")] int Objects,
+    [property: JsonPropertyName("currentVersions")] int CurrentVersions,
+    [property: JsonPropertyName("currentBytes")] long CurrentBytes,
+    [property: JsonPropertyName("noncurrentVersions")] int NoncurrentVersions,
+    [property: JsonPropertyName("noncurrentBytes")] long NoncurrentBytes,
+    [property: JsonPropertyName("referencedBytes")] long ReferencedBytes,
+    [property: JsonPropertyName("unreferencedBytes")] long UnreferencedBytes);
+
+/// <summary><c>usage --json</c>: the prefix's storage, by folder and in total, with the estimated monthly cost.</summary>
+public sealed record UsageReport(
+    [property: JsonPropertyName("location")] string Location,
+    [property: JsonPropertyName("folders")] IReadOnlyList<FolderUsage> Folders,
+    [property: JsonPropertyName("total")] FolderUsage Total,
+    [property: JsonPropertyName("historyObjectsNotStored")] int NotStored,
+    [property: JsonPropertyName("pricePerGbMonth")] decimal PricePerGb,
+    [property: JsonPropertyName("estimatedMonthlyCost")] decimal MonthlyCost);
+
+/// <summary>One direction's transfers as the agent saw them.</summary>
+public sealed record TransferUsage(
+    [property: JsonPropertyName("direction")] string Direction,
+    [property: JsonPropertyName("transfers")] int Transfers,
+    [property: JsonPropertyName("succeeded")] int Succeeded,
+    [property: JsonPropertyName("errorsByCode")] IReadOnlyDictionary<string, int> ErrorsByCode,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("bytesPerSecond")] double BytesPerSecond);
+
+/// <summary>Source-generated JSON for <c>usage --json</c> (native AOT).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(UsageReport))]
+[JsonSerializable(typeof(List<TransferUsage>))]
+internal sealed partial class UsageJsonContext : JsonSerializerContext;
+
+/// <summary><c>git lfs-s3 usage</c>: what the prefix holds and costs, and how the agent's transfers went.</summary>
+public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, TextWriter stdout,
+    ILogger<UsageCommand> logger) : WorkspaceVerb(storeFactory, environment)
+{
+    private const decimal BytesPerGb = 1L << 30;
+
+    public override string Name => "usage";
+
+    public override string Summary => "what the repository's prefix holds and costs (referenced by history or not); --transfers: the agent's own record";
+
+    public override IReadOnlySet<string> ValueOptions { get; } = new HashSet<string> { "since" };
+
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json", "transfers" };
+
+    public override string Help => """
+        usage: git lfs-s3 usage [--json]
+               git lfs-s3 usage --transfers [--since <duration>] [--json]
+
+        Lists the repository's prefix once (all versions) and reports, per top-level folder and in total: objects,
+        current and non-current versions and their bytes, and how many bytes are referenced by history (the
+        stored version of an LFS object that some commit of some ref points at, as the agent would find it)
+        versus unreferenced (interrupted pushes, rewritten history, uploads from outside git). The monthly cost
+        is an estimate: all bytes times lfs-s3.pricepergb (default 0.023, S3 Standard's list price per
+        GB-month in us-east-1; requests, transfer and other storage classes are not included).
+        --transfers summarises what this clone's agent recorded for every transfer (since --since, default
+        30d): counts, success and error rates by code, bytes and throughput. --json for monitoring systems.
+        Needs s3:ListBucketVersions and s3:GetObjectVersion on the prefix.
+        """;
+
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
+    {
+        using var workspace = await OpenAsync(cancellationToken);
+        if (args.Has("transfers"))
+        {
+            return await TransfersAsync(workspace, Duration.Parse("since", args.Value("since") ?? "30d"), args.Has("json"));
+        }
+
+        if (args.Has("since"))
+        {
+            throw new UsageException("--since goes with --transfers");
+        }
+
+        var prefix = workspace.Layout.Prefix.Length == 0 ? "" : workspace.Layout.Prefix + "/";
+        var versions = await workspace.Store.ListAllVersionsAsync(prefix, cancellationToken);
+        await workspace.Paths.UpdateAsync(cancellationToken);
+        var pointers = workspace.Cache.AllPointers();
+        var locator = workspace.CreateLocator(logger);
+        var referenced = new ConcurrentDictionary<(string, string), bool>();
+        var notStored = 0;
+        var progress = new TerminalProgress("finding the stored versions of history's objects", pointers.Count);
+        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (pointer, ct) =>
+            {
+                var located = await locator.LocateAsync(pointer.Oid, pointer.Size, pointer.Paths, ct);
+                if (located.Entry is { } entry)
+                {
+                    referenced[(entry.Key, entry.VersionId)] = true;
+                }
+                else
+                {
+                    Interlocked.Increment(ref notStored);
+                }
+
+                progress.Step();
+            });
+        progress.Done();
+
+        var folders = versions
+            .GroupBy(v => Folder(v.Key[prefix.Length..]))
+            .Select(g => Summarise(g.Key, g, referenced))
+            .OrderBy(f => f.Folder, StringComparer.Ordinal)
+            .ToList();
+        var total = Summarise("(total)", versions, referenced);
+        var price = workspace.Settings.PricePerGb;
+        var report = new UsageReport(workspace.Store.Describe(prefix), folders, total, notStored, price,
+            Math.Round((total.CurrentBytes + total.NoncurrentBytes) / BytesPerGb * price, 2));
+        if (args.Has("json"))
+        {
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(report, UsageJsonContext.Default.UsageReport));
+            return 0;
+        }
+
+        await stdout.WriteLineAsync($"{report.Location}");
+        await stdout.WriteLineAsync($"  {"folder",-24} {"objects",8} {"current",18} {"non-current",18} {"referenced",10} {"unreferenced",12}");
+        foreach (var f in folders.Append(total))
+        {
+            await stdout.WriteLineAsync($"  {f.Folder,-24} {f.Objects,8} {$"{f.CurrentVersions} / {Bytes(f.CurrentBytes)}",18} "
+                + $"{$"{f.NoncurrentVersions} / {Bytes(f.NoncurrentBytes)}",18} {Bytes(f.ReferencedBytes),10} {Bytes(f.UnreferencedBytes),12}");
+        }
+
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"estimated storage cost: {report.MonthlyCost:0.00} per month at {price} per GB-month (lfs-s3.pricepergb; storage only, an estimate)"));
+        if (notStored > 0)
+        {
+            await stdout.WriteLineAsync($"warning: {notStored} LFS objects of history are not in the store: run `git lfs-s3 verify --all`");
+        }
+
+        return 0;
+    }
+
+    /// <summary>The top-level folder of a path under the prefix; files directly in it count as "(top level)".</summary>
+    private static string Folder(string path) => path.IndexOf('/') is > 0 and var slash ? path[..slash] + "/" : "(top level)";
+
+    private static FolderUsage Summarise(string folder, IEnumerable<StoredVersion> versions, ConcurrentDictionary<(string, string), bool> referenced)
+    {
+        var list = versions.ToList();
+        var current = list.Where(v => v.IsLatest).ToList();
+        var noncurrent = list.Where(v => !v.IsLatest).ToList();
+        var used = list.Where(v => referenced.ContainsKey((v.Key, v.VersionId))).Sum(v => v.Size);
+        return new FolderUsage(folder, list.Select(v => v.Key).Distinct(StringComparer.Ordinal).Count(), current.Count, current.Sum(v => v.Size),
+            noncurrent.Count, noncurrent.Sum(v => v.Size), used, list.Sum(v => v.Size) - used);
+    }
+
+    private async Task<int> TransfersAsync(Workspace workspace, TimeSpan since, bool json)
+    {
+        var rows = workspace.Cache.Transfers(DateTimeOffset.UtcNow - since);
+        var summary = rows.GroupBy(r => r.Direction).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            var ok = g.Where(r => r.Code == 0).ToList();
+            var moving = ok.Where(r => r.Bytes > 0).ToList();
+            var seconds = moving.Sum(r => r.Duration.TotalSeconds);
+            return new TransferUsage(g.Key, g.Count(), ok.Count,
+                g.Where(r => r.Code != 0).GroupBy(r => r.Code.ToString(CultureInfo.InvariantCulture)).ToDictionary(e => e.Key, e => e.Count()),
+                ok.Sum(r => r.Bytes), seconds > 0 ? moving.Sum(r => r.Bytes) / seconds : 0);
+        }).ToList();
+        if (json)
+        {
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(summary, UsageJsonContext.Default.ListTransferUsage));
+            return 0;
+        }
+
+        await stdout.WriteLineAsync($"transfers of this clone's agent in the last {since.TotalDays:0.#} days:");
+        foreach (var s in summary)
+        {
+            var errors = s.ErrorsByCode.Count == 0 ? "no errors"
+                : "errors " + string.Join(", ", s.ErrorsByCode.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"[{e.Key}] x{e.Value}"));
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"  {s.Direction,-8} {s.Transfers} transfers, {100.0 * s.Succeeded / s.Transfers:0.#}% succeeded, {errors}; {Bytes(s.Bytes)} moved at {Bytes((long)s.BytesPerSecond)}/s"));
+        }
+
+        if (summary.Count == 0)
+        {
+            await stdout.WriteLineAsync("  none recorded");
+        }
+
+        return 0;
+    }
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        < 1L << 10 => $"{bytes} B",
+        < 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KiB"),
+        < 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.#} MiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1073741824.0:0.##} GiB"),
+    };
+}

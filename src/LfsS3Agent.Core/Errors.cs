@@ -15,6 +15,8 @@ public static class ErrorCodes
     public const int NotConfigured = 412;
     /// <summary>Downloaded bytes do not match the OID or size.</summary>
     public const int IntegrityError = 422;
+    /// <summary>The file is locked by someone else (git lfs-s3 lock).</summary>
+    public const int Locked = 423;
     /// <summary>A bug or an unexpected failure inside the agent.</summary>
     public const int Internal = 500;
     /// <summary>S3 or the network failed after retries.</summary>

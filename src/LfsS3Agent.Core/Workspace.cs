@@ -1,4 +1,5 @@
 using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Locking;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
@@ -38,6 +39,19 @@ public sealed class Workspace : IDisposable
 
     public CommittedMapping Mapping { get; }
 
+    /// <summary>File locks, kept in the store.</summary>
+    public LockBook Locks => _locks ??= new LockBook(Store, Layout, Repository.Git);
+
+    /// <summary>Which paths are lockable (git-lfs's attribute).</summary>
+    public LockablePaths Lockable => _lockable ??= new LockablePaths(Repository);
+
+    /// <summary>Which uploads are stored compressed.</summary>
+    public CompressionPolicy Compression => _compression ??= CompressionPolicy.From(Settings);
+
+    private CompressionPolicy? _compression;
+    private LockBook? _locks;
+    private LockablePaths? _lockable;
+
     /// <summary>
     /// Where git-lfs wants downloads written (its <c>TempDir</c>): the same file system as its object store,
     /// since it renames them into place. A relative lfs.storage is relative to the git directory, as in git-lfs.
@@ -56,8 +70,12 @@ public sealed class Workspace : IDisposable
         return new Workspace(repository, settings, storeFactory.Create(settings));
     }
 
-    public ObjectLocator CreateLocator(ILogger logger, bool folderListings = false) =>
-        new(Store, Cache, Paths, Layout, Mapping, logger, folderListings, Settings.AllowOtherPrefixes);
+    /// <param name="folderListings">One listing per folder answers for all its keys: right for a push of many files.</param>
+    /// <param name="compressed">Also consider smaller versions (stored compressed, confirmed by their OID metadata). A push's
+    /// "already stored?" does so only where this repository compresses; everything else always does, so that nothing
+    /// that holds an object is ever missed.</param>
+    public ObjectLocator CreateLocator(ILogger logger, bool folderListings = false, bool compressed = true) =>
+        new(Store, Cache, Paths, Layout, Mapping, logger, folderListings, Settings.AllowOtherPrefixes, compressed);
 
     /// <summary>
     /// Adds this clone's uploads to the mapping and stages it; returns how many lines were new. After a push only those

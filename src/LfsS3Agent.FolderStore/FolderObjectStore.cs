@@ -31,6 +31,8 @@ public sealed class FolderObjectStore(string root) : IObjectStore
 
     public IReadOnlyList<StoreCheck> Checks => [new("folder", CheckFolderAsync)];
 
+    public IReadOnlyList<StoreCheck> BucketChecks => [];
+
     /// <summary>The folder exists and this user can create, rename and delete files in it.</summary>
     private Task<CheckResult> CheckFolderAsync(CancellationToken cancellationToken)
     {
@@ -59,6 +61,12 @@ public sealed class FolderObjectStore(string root) : IObjectStore
             ? Task.FromResult(VersioningState.Enabled)
             : throw new StoreException(ErrorCodes.NotFound,
                 $"the store folder {Root} does not exist: create it (mkdir -p \"{Root}\") or fix lfs-s3.store");
+
+    /// <summary>Files are opened as they are (a file manager, a share): they are never stored compressed.</summary>
+    public bool KeepsCompressed => false;
+
+    public Task<string> UploadCompressedAsync(string key, string gzipPath, long storedSize, string oid, long objectSize, IProgressReporter progress,
+        CancellationToken cancellationToken) => throw new NotSupportedException("a folder store keeps files as they are");
 
     public async Task<string> UploadAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
         CancellationToken cancellationToken)
@@ -136,6 +144,90 @@ public sealed class FolderObjectStore(string root) : IObjectStore
 
         return Task.FromResult<IReadOnlyList<StoredVersion>>(result);
     }
+
+    /// <summary>
+    /// The lock is the file itself. The whole record is written under a temporary name and moved into place
+    /// without overwriting (link(2) on Unix, MoveFileEx on Windows): exactly one mover succeeds, and a reader
+    /// never sees a half-written record.
+    /// </summary>
+    public async Task<HeldLock> AcquireLockAsync(string key, byte[] record, CancellationToken cancellationToken)
+    {
+        var path = KeyPath(key);
+        for (var attempt = 0; ; attempt++)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
+            try
+            {
+                await File.WriteAllBytesAsync(temp, record, cancellationToken);
+                File.Move(temp, path, overwrite: false);
+                return new HeldLock(key, Token(record), record);
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                // Held: report the holder. Released between our move and our read: try again.
+                if (await ReadLockAsync(key, cancellationToken) is { } held)
+                {
+                    return held;
+                }
+            }
+            finally
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    public async Task<HeldLock?> ReadLockAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var record = await File.ReadAllBytesAsync(KeyPath(key), cancellationToken);
+            return new HeldLock(key, Token(record), record);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Deletes the lock file only while it still holds the same record.</summary>
+    public async Task ReleaseLockAsync(HeldLock held, CancellationToken cancellationToken)
+    {
+        if (await ReadLockAsync(held.Key, cancellationToken) is { } current && current.VersionId == held.VersionId)
+        {
+            File.Delete(KeyPath(held.Key));
+        }
+    }
+
+    public async Task<IReadOnlyList<HeldLock>> ListLocksAsync(string folder, CancellationToken cancellationToken)
+    {
+        var result = new List<HeldLock>();
+        var dir = Path.Combine(Root, CheckKey(folder.TrimEnd('/')));
+        if (Directory.Exists(dir))
+        {
+            foreach (var file in Directory.EnumerateFiles(dir).Where(f => !f.EndsWith(TempSuffix, StringComparison.Ordinal)))
+            {
+                if (await ReadLockAsync(folder + Path.GetFileName(file), cancellationToken) is { } held)
+                {
+                    result.Add(held);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    public async Task PutBytesAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        var path = KeyPath(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
+        await File.WriteAllBytesAsync(temp, content, cancellationToken);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static string Token(byte[] record) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(record));
 
     /// <summary>Writes here go to a temporary name and are renamed: nothing is left half-done to abort.</summary>
     public Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedUploadsAsync(string prefix, CancellationToken cancellationToken) =>

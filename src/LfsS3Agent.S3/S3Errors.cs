@@ -50,6 +50,12 @@ internal static class S3Errors
         var said = string.IsNullOrEmpty(ex.Message) ? code : $"{code}: {ex.Message}";
         return code switch
         {
+            // AWS says KMS.NotFoundException / KMS.DisabledException / AccessDenied on kms:*; radosgw InvalidAccessKeyId "...kms-keyid...".
+            _ when code.StartsWith("KMS.", StringComparison.Ordinal)
+                || (code is "InvalidAccessKeyId" or "AccessDenied" or "InvalidArgument" or "KMSAccessDenied" && ex.Message.Contains("kms", StringComparison.OrdinalIgnoreCase)) =>
+                new StoreException(ErrorCodes.NotConfigured,
+                    $"the KMS key for server-side encryption cannot be used for {where} ({said}): check lfs-s3.ssekmskeyid in .lfs-s3/config "
+                    + "(git lfs-s3 init --sse aws:kms --kms-key <id>) and that these credentials may use the key (kms:GenerateDataKey, kms:Decrypt)", inner: ex),
             "NoSuchBucket" => new StoreException(ErrorCodes.NotFound,
                 $"bucket \"{target.Bucket}\" does not exist at {target.EndpointDescription}; check lfs-s3.bucket (and lfs-s3.region / lfs-s3.endpoint), or create it", inner: ex),
             "InvalidAccessKeyId" => new StoreException(ErrorCodes.Unauthorized,

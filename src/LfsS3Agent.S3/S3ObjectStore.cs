@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -20,6 +21,14 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
 
     internal const string OidMetadata = "lfs-oid";
 
+    /// <summary>The object's own size, on versions stored compressed (their listed size is the compressed one).</summary>
+    internal const string SizeMetadata = "lfs-size";
+
+    /// <summary>How a version's bytes are stored: <c>Content-Encoding</c> and the object's size once decoded.</summary>
+    private sealed record Coding(string ContentEncoding, long ObjectSize);
+
+    public bool KeepsCompressed => true;
+
     private S3Target Target => new(options.Bucket, options.Region, options.Endpoint,
         connection.IsValueCreated ? connection.Value.CredentialSource : "credentials not resolved yet");
 
@@ -27,14 +36,42 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
 
     private string Bucket => options.Bucket;
 
+    private int MaxRetries => options.MaxRetries;
+
     public string Describe(string key) => $"s3://{options.Bucket}/{key}";
 
     public IReadOnlyList<StoreCheck> Checks =>
     [
         new("credentials", CheckCredentialsAsync),
         new("clock", ct => S3Clock.CheckAsync(options, ct)),
-        new("lifecycle", CheckLifecycleAsync),
     ];
+
+    public IReadOnlyList<StoreCheck> BucketChecks =>
+    [
+        new("lifecycle", CheckLifecycleAsync),
+        new("encryption", CheckEncryptionAsync),
+    ];
+
+    /// <summary>The bucket's default encryption and this repository's choice; the permissions probe then writes with it.</summary>
+    private async Task<CheckResult> CheckEncryptionAsync(CancellationToken cancellationToken)
+    {
+        string bucketDefault;
+        try
+        {
+            var response = await Call(null, c => c.GetBucketEncryptionAsync(new GetBucketEncryptionRequest { BucketName = options.Bucket }, cancellationToken));
+            var rule = response.ServerSideEncryptionConfiguration?.ServerSideEncryptionRules?.FirstOrDefault()?.ServerSideEncryptionByDefault;
+            bucketDefault = rule is null ? "none"
+                : $"{rule.ServerSideEncryptionAlgorithm?.Value}{(rule.ServerSideEncryptionKeyManagementServiceKeyId is { Length: > 0 } k ? " key " + k : "")}";
+        }
+        catch (StoreException ex)
+        {
+            bucketDefault = ex.Code is ErrorCodes.NotFound or ErrorCodes.BadRequest ? "none" : $"not readable ({ex.Message})";
+        }
+
+        var chosen = options.Sse is null ? "none set (lfs-s3.sse): objects get the bucket's default"
+            : $"lfs-s3.sse {options.Sse}{(options.KmsKeyId is { } id ? " key " + id : "")} on every write (the permissions probe below uses it)";
+        return CheckResult.Ok($"bucket default: {bucketDefault}; {chosen}");
+    }
 
     /// <summary>
     /// A rule that expires non-current versions under the prefix would silently delete what old commits need; a
@@ -119,15 +156,35 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         return versionId;
     }
 
+    public async Task<string> UploadCompressedAsync(string key, string gzipPath, long storedSize, string oid, long objectSize,
+        IProgressReporter progress, CancellationToken cancellationToken)
+    {
+        var versionId = await WriteAsync(key, gzipPath, storedSize, oid, progress, cancellationToken, new Coding("gzip", objectSize));
+        return !string.IsNullOrEmpty(versionId) && versionId != "null" ? versionId
+            : throw new StoreException(ErrorCodes.NotConfigured, $"S3 returned no version id for {Describe(key)}: " + VersioningOffMessage(VersioningState.Off));
+    }
+
     public Task PutFileAsync(string key, string filePath, long size, string oid, CancellationToken cancellationToken) =>
         WriteAsync(key, filePath, size, oid, NoProgress.Instance, cancellationToken);
 
     private async Task<string?> WriteAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
-        CancellationToken cancellationToken) => size <= options.MultipartThreshold
-            ? await PutAsync(key, filePath, oid, progress, cancellationToken)
-            : await MultipartAsync(key, filePath, size, oid, progress, cancellationToken);
+        CancellationToken cancellationToken, Coding? coding = null) => size <= options.MultipartThreshold
+            ? await PutAsync(key, filePath, oid, progress, cancellationToken, coding)
+            : await MultipartAsync(key, filePath, size, oid, progress, cancellationToken, coding);
 
-    private async Task<string?> PutAsync(string key, string filePath, string oid, IProgressReporter progress, CancellationToken cancellationToken)
+    /// <summary>The OID, and for a compressed version its encoding and original size, in a write's headers and metadata.</summary>
+    private static void Label(MetadataCollection metadata, HeadersCollection headers, string oid, Coding? coding)
+    {
+        metadata[OidMetadata] = oid;
+        if (coding is not null)
+        {
+            headers.ContentEncoding = coding.ContentEncoding;
+            metadata[SizeMetadata] = coding.ObjectSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    private async Task<string?> PutAsync(string key, string filePath, string oid, IProgressReporter progress, CancellationToken cancellationToken,
+        Coding? coding)
     {
         var request = new PutObjectRequest
         {
@@ -141,18 +198,20 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
             UseChunkEncoding = false,
             DisablePayloadSigning = options.Endpoint is null || options.Endpoint.StartsWith("https:", StringComparison.OrdinalIgnoreCase),
         };
-        request.Metadata[OidMetadata] = oid;
+        Label(request.Metadata, request.Headers, oid, coding);
+        Encrypt(request);
         var response = await Call(key, c => c.PutObjectAsync(request, cancellationToken));
         return response.VersionId;
     }
 
     private async Task<string?> MultipartAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Coding? coding)
     {
         var partSize = Math.Max(options.PartSize, (size + MaxParts - 1) / MaxParts);
         var partCount = (int)((size + partSize - 1) / partSize);
         var create = new InitiateMultipartUploadRequest { BucketName = options.Bucket, Key = key, ContentType = ContentTypes.For(key) };
-        create.Metadata[OidMetadata] = oid;
+        Label(create.Metadata, create.Headers, oid, coding);
+        Encrypt(create);
         var uploadId = (await Call(key, c => c.InitiateMultipartUploadAsync(create, cancellationToken))).UploadId;
         try
         {
@@ -213,49 +272,146 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         }
     }
 
-    public async Task DownloadAsync(string key, string versionId, Stream destination, IProgressReporter progress, CancellationToken cancellationToken)
+    public Task DownloadAsync(string key, string versionId, Stream destination, IProgressReporter progress, CancellationToken cancellationToken) =>
+        ReadAsync(key, versionId, destination, inflate: true, cancellationToken);
+
+    /// <summary>
+    /// Copies a version's body to <paramref name="destination"/>, inflated when it is stored gzip-encoded and
+    /// <paramref name="inflate"/> is set (a copy through this machine keeps the stored bytes as they are).
+    /// </summary>
+    private async Task ReadAsync(string key, string versionId, Stream destination, bool inflate, CancellationToken cancellationToken)
     {
+        await using var body = await ResumableBody.OpenAsync(this, key, versionId, cancellationToken);
+        await using var source = inflate && body.Gzip ? new GZipStream(body, CompressionMode.Decompress) : (Stream)body;
         var buffer = new byte[1 << 20];
-        long written = 0;
-        for (var resumed = 0; ; resumed++)
+        while (true)
         {
-            // A resumed read asks for the rest only: the bytes already written have been hashed by the caller.
-            var request = new GetObjectRequest { BucketName = options.Bucket, Key = key, VersionId = Version(versionId) };
-            if (written > 0)
+            int read;
+            try
             {
-                request.ByteRange = new ByteRange($"bytes={written}-");
+                read = await source.ReadAsync(buffer, cancellationToken);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new StoreException(ErrorCodes.IntegrityError, $"{Describe(key)} version {versionId} is marked gzip-compressed but does not inflate: {ex.Message}", ex);
             }
 
-            using var response = await Call(key, c => c.GetObjectAsync(request, cancellationToken));
-            Exception? broken = null;
-            while (broken is null)
+            if (read == 0)
             {
-                int read;
+                return;
+            }
+
+            // Local write failures (disk full, a size limit) are not S3's and are not retried.
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+    }
+
+    private async Task<GetObjectResponse> GetAsync(string key, string versionId, long from, CancellationToken cancellationToken)
+    {
+        var request = new GetObjectRequest { BucketName = options.Bucket, Key = key, VersionId = Version(versionId) };
+        if (from > 0)
+        {
+            request.ByteRange = new ByteRange($"bytes={from}-");
+        }
+
+        return await Call(key, c => c.GetObjectAsync(request, cancellationToken));
+    }
+
+    /// <summary>
+    /// A version's stored bytes as one stream: a body that breaks off is resumed with a ranged GET from where it
+    /// stopped, up to <c>lfs-s3.maxretries</c> times, so readers above (gzip, hashing) never see the break.
+    /// </summary>
+    private sealed class ResumableBody : Stream
+    {
+        private readonly S3ObjectStore _store;
+        private readonly string _key;
+        private readonly string _versionId;
+        private GetObjectResponse _response;
+        private long _position;
+        private int _resumed;
+
+        private ResumableBody(S3ObjectStore store, string key, string versionId, GetObjectResponse response)
+        {
+            (_store, _key, _versionId, _response) = (store, key, versionId, response);
+            Gzip = response.Headers.ContentEncoding?.Contains("gzip", StringComparison.OrdinalIgnoreCase) == true;
+        }
+
+        public static async Task<ResumableBody> OpenAsync(S3ObjectStore store, string key, string versionId, CancellationToken cancellationToken) =>
+            new(store, key, versionId, await store.GetAsync(key, versionId, 0, cancellationToken));
+
+        /// <summary>Stored with <c>Content-Encoding: gzip</c>.</summary>
+        public bool Gzip { get; }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (true)
+            {
                 try
                 {
-                    read = await response.ResponseStream.ReadAsync(buffer, cancellationToken);
+                    var read = await _response.ResponseStream.ReadAsync(buffer, cancellationToken);
+                    _position += read;
+                    return read;
                 }
                 catch (Exception ex) when (ex is IOException or HttpRequestException or AmazonClientException)
                 {
-                    broken = ex;
-                    break;
+                    if (_resumed++ >= _store.MaxRetries)
+                    {
+                        throw S3Errors.Translate(ex, _store.Target, _key);
+                    }
+
+                    _response.Dispose();
+                    _response = await _store.GetAsync(_key, _versionId, _position, cancellationToken);
                 }
-
-                if (read == 0)
-                {
-                    return;
-                }
-
-                // Local write failures (disk full, a size limit) are not S3's and are not retried.
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                written += read;
-            }
-
-            if (resumed >= options.MaxRetries)
-            {
-                throw S3Errors.Translate(broken, Target, key);
             }
         }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _response.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>A version's stored length and, when stored compressed, its coding: what a copy must carry over.</summary>
+    private async Task<(long Length, Coding? Coding)> StoredFormAsync(string key, string versionId, CancellationToken cancellationToken)
+    {
+        var request = new GetObjectMetadataRequest { BucketName = options.Bucket, Key = key, VersionId = Version(versionId) };
+        var response = await Call(key, c => c.GetObjectMetadataAsync(request, cancellationToken));
+        var encoding = response.Headers.ContentEncoding;
+        var coding = !string.IsNullOrEmpty(encoding) && encoding.Contains("gzip", StringComparison.OrdinalIgnoreCase)
+            && long.TryParse(response.Metadata[SizeMetadata], System.Globalization.CultureInfo.InvariantCulture, out var size)
+            ? new Coding("gzip", size)
+            : null;
+        return (response.ContentLength, coding);
     }
 
     public async Task<IReadOnlyList<StoredVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken)
@@ -308,6 +464,91 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
             request.KeyMarker = response.NextKeyMarker;
             request.VersionIdMarker = response.NextVersionIdMarker;
         }
+    }
+
+    /// <summary>
+    /// "The oldest version of the lock key holds the lock": write a version, list the key's versions, and if an older
+    /// one exists, delete ours and report its holder. Why two clients can never both hold it: S3 orders a key's versions
+    /// by when their writes completed, and a listing made after one's own write sees every version written before it
+    /// (strong read-after-write consistency). If A's write came first and both saw their own as the oldest, B's listing,
+    /// made after B's write and so after A's, must have shown A's version unless it was deleted; A deletes its version only
+    /// when it is not the oldest (then A does not hold the lock) or when the lock is released or broken (then A no longer
+    /// holds it). Conditional writes (If-None-Match) would be simpler, but radosgw ignores them on versioned buckets.
+    /// A writer that dies between its write and its delete leaves a newer version behind: harmless until every older
+    /// version is released, then it holds the lock under its record, and `locks` shows it for its owner to release.
+    /// </summary>
+    public async Task<HeldLock> AcquireLockAsync(string key, byte[] record, CancellationToken cancellationToken)
+    {
+        var request = new PutObjectRequest
+        {
+            BucketName = options.Bucket, Key = key, InputStream = new MemoryStream(record), ContentType = "application/json", UseChunkEncoding = false,
+        };
+        Encrypt(request);
+        var mine = (await Call(key, c => c.PutObjectAsync(request, cancellationToken))).VersionId;
+        var versions = await ListVersionsAsync(key, cancellationToken);
+        if (string.IsNullOrEmpty(mine) || mine == "null")
+        {
+            throw new StoreException(ErrorCodes.NotConfigured, $"S3 returned no version id for {Describe(key)}: " + VersioningOffMessage(VersioningState.Off));
+        }
+
+        var oldest = versions.Count == 0 ? null : versions[^1];
+        if (oldest is null || oldest.VersionId == mine)
+        {
+            return new HeldLock(key, mine, record);
+        }
+
+        await DeleteVersionAsync(key, mine, cancellationToken);
+        return await ReadVersionAsync(key, oldest.VersionId, cancellationToken)
+            ?? await ReadLockAsync(key, cancellationToken)
+            ?? new HeldLock(key, oldest.VersionId, []);
+    }
+
+    public async Task<HeldLock?> ReadLockAsync(string key, CancellationToken cancellationToken)
+    {
+        var versions = await ListVersionsAsync(key, cancellationToken);
+        return versions.Count == 0 ? null : await ReadVersionAsync(key, versions[^1].VersionId, cancellationToken);
+    }
+
+    /// <summary>One version's bytes, or null when it was deleted meanwhile (a release).</summary>
+    private async Task<HeldLock?> ReadVersionAsync(string key, string versionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var buffer = new MemoryStream();
+            await DownloadAsync(key, versionId, buffer, NoProgress.Instance, cancellationToken);
+            return new HeldLock(key, versionId, buffer.ToArray());
+        }
+        catch (StoreException ex) when (ex.Code == ErrorCodes.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task ReleaseLockAsync(HeldLock held, CancellationToken cancellationToken) => DeleteVersionAsync(held.Key, held.VersionId, cancellationToken);
+
+    public async Task<IReadOnlyList<HeldLock>> ListLocksAsync(string folder, CancellationToken cancellationToken)
+    {
+        var result = new List<HeldLock>();
+        foreach (var key in (await ListAllVersionsAsync(folder, cancellationToken)).GroupBy(v => v.Key))
+        {
+            // Newest first within a key: the last is the oldest, the holder.
+            if (await ReadVersionAsync(key.Key, key.Last().VersionId, cancellationToken) is { } held)
+            {
+                result.Add(held);
+            }
+        }
+
+        return result;
+    }
+
+    public async Task PutBytesAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        var request = new PutObjectRequest
+        {
+            BucketName = options.Bucket, Key = key, InputStream = new MemoryStream(content), ContentType = "application/json", UseChunkEncoding = false,
+        };
+        Encrypt(request);
+        await Call(key, c => c.PutObjectAsync(request, cancellationToken));
     }
 
     public async Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedUploadsAsync(string prefix, CancellationToken cancellationToken)
@@ -367,7 +608,20 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
             DestinationKey = key,
             MetadataDirective = S3MetadataDirective.COPY,
         };
-        var copied = (await Call(key, c => c.CopyObjectAsync(request, cancellationToken))).VersionId;
+        Encrypt(request);
+        string? copied;
+        try
+        {
+            copied = (await Call(key, c => c.CopyObjectAsync(request, cancellationToken))).VersionId;
+        }
+        catch (StoreException ex) when (CannotCopy(ex))
+        {
+            // radosgw 16 cannot copy encrypted objects: the bytes go through this machine instead.
+            var oid = await GetOidAsync(key, versionId, cancellationToken) ?? "";
+            return await ThroughThisMachineAsync(this, key, versionId, key, oid, cancellationToken)
+                ?? throw new StoreException(ErrorCodes.Internal, $"S3 returned no version id for {Describe(key)}");
+        }
+
         // radosgw 16 leaves the new version's id out of the copy's answer: it is the key's latest now.
         return !string.IsNullOrEmpty(copied) ? copied
             : (await ListVersionsAsync(key, cancellationToken)).FirstOrDefault(v => v.IsLatest)?.VersionId
@@ -418,14 +672,26 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         }
     }
 
-    public Task CopyFromAsync(IObjectStore source, string sourceKey, string sourceVersionId, long size, string key, string oid,
-        CancellationToken cancellationToken) => source is S3ObjectStore s3
-            ? CopyAsync(s3.Bucket, sourceKey, sourceVersionId, size, key, oid, cancellationToken)
-            : throw new StoreException(ErrorCodes.BadRequest, $"cannot copy from {source.Describe(sourceKey)} into {Describe(key)}: not the same kind of store");
+    public async Task CopyFromAsync(IObjectStore source, string sourceKey, string sourceVersionId, long size, string key, string oid,
+        CancellationToken cancellationToken)
+    {
+        var s3 = source as S3ObjectStore
+            ?? throw new StoreException(ErrorCodes.BadRequest, $"cannot copy from {source.Describe(sourceKey)} into {Describe(key)}: not the same kind of store");
+        // The stored form, not the object's size: a compressed version is copied as it is stored, and stays marked so.
+        var (length, coding) = await s3.StoredFormAsync(sourceKey, sourceVersionId, cancellationToken);
+        try
+        {
+            await CopyAsync(s3.Bucket, sourceKey, sourceVersionId, length, key, oid, coding, cancellationToken);
+        }
+        catch (StoreException ex) when (CannotCopy(ex))
+        {
+            await ThroughThisMachineAsync(s3, sourceKey, sourceVersionId, key, oid, cancellationToken);
+        }
+    }
 
     /// <summary>CopyObject copies up to 5 GB in one request; larger objects (and any above the multipart threshold) are copied in parts.</summary>
     private async Task CopyAsync(string sourceBucket, string sourceKey, string sourceVersionId, long size, string key, string oid,
-        CancellationToken cancellationToken)
+        Coding? coding, CancellationToken cancellationToken)
     {
         if (size <= Math.Min(options.MultipartThreshold, MaxSingleCopy))
         {
@@ -439,7 +705,8 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
                 MetadataDirective = S3MetadataDirective.REPLACE,
                 ContentType = ContentTypes.For(key),
             };
-            request.Metadata[OidMetadata] = oid;
+            Label(request.Metadata, request.Headers, oid, coding);
+            Encrypt(request);
             await Call(key, c => c.CopyObjectAsync(request, cancellationToken));
             return;
         }
@@ -447,7 +714,8 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         var partSize = Math.Max(options.PartSize, (size + MaxParts - 1) / MaxParts);
         var partCount = (int)((size + partSize - 1) / partSize);
         var create = new InitiateMultipartUploadRequest { BucketName = options.Bucket, Key = key, ContentType = ContentTypes.For(key) };
-        create.Metadata[OidMetadata] = oid;
+        Label(create.Metadata, create.Headers, oid, coding);
+        Encrypt(create);
         var uploadId = (await Call(key, c => c.InitiateMultipartUploadAsync(create, cancellationToken))).UploadId;
         try
         {
@@ -482,6 +750,64 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
     }
 
     private const long MaxSingleCopy = 5L << 30;
+
+    /// <summary>
+    /// A copy made by downloading the version's stored bytes to a temporary file and writing them again, coding and
+    /// all (radosgw cannot copy encrypted objects).
+    /// </summary>
+    private async Task<string?> ThroughThisMachineAsync(S3ObjectStore source, string sourceKey, string sourceVersionId, string key,
+        string oid, CancellationToken cancellationToken)
+    {
+        var (_, coding) = await source.StoredFormAsync(sourceKey, sourceVersionId, cancellationToken);
+        var temp = Path.GetTempFileName();
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await source.ReadAsync(sourceKey, sourceVersionId, file, inflate: false, cancellationToken);
+            }
+
+            return await WriteAsync(key, temp, new FileInfo(temp).Length, oid, NoProgress.Instance, cancellationToken, coding);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static bool CannotCopy(StoreException ex) => ex.InnerException is AmazonS3Exception { ErrorCode: "NotImplemented" };
+
+    private ServerSideEncryptionMethod? Method => options.Sse switch
+    {
+        "AES256" => ServerSideEncryptionMethod.AES256,
+        "aws:kms" => ServerSideEncryptionMethod.AWSKMS,
+        _ => null,
+    };
+
+    // Bucket Keys cut KMS requests (and their cost) to one per bucket and time window instead of one per object.
+    private void Encrypt(PutObjectRequest r)
+    {
+        if (Method is { } method)
+        {
+            (r.ServerSideEncryptionMethod, r.ServerSideEncryptionKeyManagementServiceKeyId, r.BucketKeyEnabled) = (method, options.KmsKeyId, method == ServerSideEncryptionMethod.AWSKMS);
+        }
+    }
+
+    private void Encrypt(InitiateMultipartUploadRequest r)
+    {
+        if (Method is { } method)
+        {
+            (r.ServerSideEncryptionMethod, r.ServerSideEncryptionKeyManagementServiceKeyId, r.BucketKeyEnabled) = (method, options.KmsKeyId, method == ServerSideEncryptionMethod.AWSKMS);
+        }
+    }
+
+    private void Encrypt(CopyObjectRequest r)
+    {
+        if (Method is { } method)
+        {
+            (r.ServerSideEncryptionMethod, r.ServerSideEncryptionKeyManagementServiceKeyId, r.BucketKeyEnabled) = (method, options.KmsKeyId, method == ServerSideEncryptionMethod.AWSKMS);
+        }
+    }
 
     public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
         await Call(key, c => c.DeleteObjectAsync(new DeleteObjectRequest { BucketName = options.Bucket, Key = key }, cancellationToken));

@@ -22,7 +22,9 @@ public sealed record S3Options(
     int MaxRetries,
     string InstanceMetadata,
     IReadOnlyDictionary<string, string> AwsVariables,
-    string Prefix = "")
+    string Prefix = "",
+    string? Sse = null,
+    string? KmsKeyId = null)
 {
     /// <summary>Where requests go, for messages.</summary>
     public string EndpointDescription => Endpoint ?? $"AWS region {Region}";
@@ -45,7 +47,9 @@ public sealed record S3Options(
             settings.MaxRetries,
             settings.InstanceMetadata,
             settings.AwsVariables,
-            settings.Prefix);
+            settings.Prefix,
+            settings.Sse,
+            settings.SseKmsKeyId);
     }
 
     public string? Aws(string name) => AwsVariables.TryGetValue(name, out var value) && value.Length > 0 ? value : null;

@@ -33,6 +33,11 @@ public sealed class VerifiedDownloadTests : IDisposable
 
         public Task<VersioningState> GetVersioningAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public bool KeepsCompressed => false;
+
+        public Task<string> UploadCompressedAsync(string key, string gzipPath, long storedSize, string oid, long objectSize, IProgressReporter progress,
+            CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<string> UploadAsync(string key, string filePath, long size, string oid, IProgressReporter progress, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
@@ -64,6 +69,18 @@ public sealed class VerifiedDownloadTests : IDisposable
         public Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedUploadsAsync(string prefix, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task AbortUploadAsync(UnfinishedUpload upload, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<HeldLock> AcquireLockAsync(string key, byte[] record, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<HeldLock?> ReadLockAsync(string key, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task ReleaseLockAsync(HeldLock held, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<HeldLock>> ListLocksAsync(string folder, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task PutBytesAsync(string key, byte[] content, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public IReadOnlyList<StoreCheck> BucketChecks => [];
     }
 
     private static string Oid(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));

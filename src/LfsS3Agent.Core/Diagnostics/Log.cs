@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "uploaded {Oid} to {Location} version {VersionId}")]
     public static partial void Uploaded(ILogger logger, string oid, string location, string versionId);
 
+    [LoggerMessage(EventId = 31, Level = LogLevel.Debug, Message = "{Oid}: {Size} bytes stored gzip-compressed as {Stored} bytes")]
+    public static partial void StoredCompressed(ILogger logger, string oid, long size, long stored);
+
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "no path in git history for {Oid}; storing it as {Location}")]
     public static partial void NoPathInHistory(ILogger logger, string oid, string location);
 

@@ -9,6 +9,9 @@ public sealed class KeyLayout(string prefix)
 {
     public const string OrphanFolder = ".git/lfs/objects";
 
+    /// <summary>Where file locks live (git lfs-s3 lock), one object per path.</summary>
+    public const string LocksFolder = ".git/lfs-s3/locks";
+
     /// <summary>Key prefix without leading or trailing slashes ("" for the bucket root).</summary>
     public string Prefix { get; } = prefix.Trim('/');
 

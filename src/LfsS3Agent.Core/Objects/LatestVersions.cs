@@ -41,7 +41,8 @@ public static class LatestVersions
             var key = workspace.Layout.KeyFor(path);
             var store = workspace.Store;
             var versions = await store.ListVersionsAsync(key, cancellationToken);
-            foreach (var version in versions.Where(v => v.Size == pointer.Size))
+            // A smaller version may hold the object compressed: its OID metadata says so.
+            foreach (var version in versions.Where(v => v.Size == pointer.Size).Concat(versions.Where(v => v.Size < pointer.Size)))
             {
                 if (await store.GetOidAsync(key, version.VersionId, cancellationToken) != pointer.Oid)
                 {

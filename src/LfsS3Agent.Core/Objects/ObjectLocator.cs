@@ -45,8 +45,9 @@ public sealed class ObjectLocator
 
     /// <param name="folderListings">One listing per folder answers for all its keys: right for a push of many files.</param>
     /// <param name="allowOtherPrefixes">Follow claims whose key lies outside the prefix (another team's files).</param>
+    /// <param name="compressed">Also look at versions smaller than the object (stored compressed).</param>
     public ObjectLocator(IObjectStore store, MappingCache cache, PathIndex paths, KeyLayout layout, CommittedMapping mapping,
-        ILogger logger, bool folderListings = false, bool allowOtherPrefixes = false)
+        ILogger logger, bool folderListings = false, bool allowOtherPrefixes = false, bool compressed = true)
     {
         _allowOtherPrefixes = allowOtherPrefixes;
         _store = store;
@@ -54,7 +55,7 @@ public sealed class ObjectLocator
         _paths = paths;
         _layout = layout;
         _logger = logger;
-        _finder = new VersionFinder(store, folderListings, cache);
+        _finder = new VersionFinder(store, folderListings, cache, compressed);
         _mapping = mapping;
     }
 

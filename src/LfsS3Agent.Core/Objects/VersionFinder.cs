@@ -11,9 +11,10 @@ namespace LfsS3Agent.Core.Objects;
 /// many files in few folders then costs a request per folder, not per file), falling back to the key's own
 /// listing when the folder is larger than one page. Given the cache, folder listings are shared with the other
 /// agent processes of the same git-lfs run (its eight processes share their parent), so a push of N files in F
-/// folders costs about F listings in all, not F per process.
+/// folders costs about F listings in all, not F per process. With <paramref name="compressed"/>, a version smaller
+/// than the object may hold it (stored gzip-compressed): after the versions of the exact size, those are asked too.
 /// </summary>
-public sealed class VersionFinder(IObjectStore store, bool folderListings = false, MappingCache? shared = null)
+public sealed class VersionFinder(IObjectStore store, bool folderListings = false, MappingCache? shared = null, bool compressed = false)
 {
     /// <summary>Memoised answers kept before they are dropped: memory follows the work, not the repository.</summary>
     private const int MaxMemoised = 20_000;
@@ -25,9 +26,10 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
     /// <summary>The version of <paramref name="key"/> that holds the OID, newest first, or null.</summary>
     public async Task<MappingEntry?> FindAsync(string key, string oid, long size, CancellationToken cancellationToken)
     {
-        foreach (var version in await VersionsAsync(key, cancellationToken))
+        var versions = await VersionsAsync(key, cancellationToken);
+        foreach (var version in versions.Where(v => v.Size == size).Concat(compressed ? versions.Where(v => v.Size < size) : []))
         {
-            if (version.Size == size && await OidAsync(key, version.VersionId, cancellationToken) == oid)
+            if (await OidAsync(key, version.VersionId, cancellationToken) == oid)
             {
                 return new MappingEntry(oid, size, version.VersionId, key);
             }
@@ -45,7 +47,8 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
             return $"{store.Describe(entry.Key)} has no version {entry.VersionId}";
         }
 
-        if (version.Size != entry.Size)
+        // Smaller may be the object stored compressed: its OID metadata decides (and a download checks the bytes).
+        if (version.Size > entry.Size)
         {
             return $"{store.Describe(entry.Key)} version {entry.VersionId} has {version.Size} bytes, expected {entry.Size}";
         }

@@ -106,6 +106,32 @@ public sealed class AgentSettings
 
     public string? LogLevel => Get(SettingNames.LogLevel);
 
+    /// <summary>Server-side encryption for writes: "AES256", "aws:kms", or null for the bucket's default.</summary>
+    public string? Sse => Get(SettingNames.Sse)?.ToLowerInvariant() switch
+    {
+        null => SseKmsKeyId is null ? null : "aws:kms",
+        "aes256" => "AES256",
+        "aws:kms" or "kms" => "aws:kms",
+        var other => throw Invalid(SettingNames.Sse, other, "AES256 or aws:kms"),
+    };
+
+    public string? SseKmsKeyId => Get(SettingNames.SseKmsKeyId);
+
+    /// <summary>lfs-s3.compress as words: file patterns and/or "auto"; empty when nothing is compressed.</summary>
+    public IReadOnlyList<string> Compress => Get(SettingNames.Compress) is { } v
+        && v.ToLowerInvariant() is not ("none" or "false" or "off" or "no" or "0")
+        ? v.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        : [];
+
+    public const double DefaultCompressMinSaving = 0.10;
+
+    /// <summary>The share of a file's size compression must save ("10%" or "0.1") for the compressed form to be kept.</summary>
+    public double CompressMinSaving => Get(SettingNames.CompressMinSaving) is { } v
+        ? double.TryParse(v.TrimEnd('%'), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+          && (v.EndsWith('%') ? d / 100 : d) is >= 0 and < 1 and var share ? share
+            : throw Invalid(SettingNames.CompressMinSaving, v, "a share such as 10% or 0.1")
+        : DefaultCompressMinSaving;
+
     /// <summary>S3 Standard's published list price per GB-month (us-east-1, first 50 TB), the default of usage's estimate.</summary>
     public const decimal DefaultPricePerGb = 0.023m;
 

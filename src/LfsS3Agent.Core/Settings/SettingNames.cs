@@ -22,12 +22,17 @@ public static class SettingNames
     public static readonly SettingName LogFile = new("lfs-s3.logfile", "LFS_S3_LOG_FILE", false, "also append logs to this file");
     public static readonly SettingName AllowOtherPrefixes = new("lfs-s3.allowotherprefixes", "LFS_S3_ALLOW_OTHER_PREFIXES", false, "true: follow mapping entries whose key lies outside this repository's prefix (default false: ignored)");
     public static readonly SettingName LogLevel = new("lfs-s3.loglevel", "LFS_S3_LOG_LEVEL", false, "trace, debug, information (default), warning, error");
+    public static readonly SettingName Sse = new("lfs-s3.sse", "LFS_S3_SSE", true, "server-side encryption of every write: AES256 or aws:kms (default: the bucket's own default)");
+    public static readonly SettingName SseKmsKeyId = new("lfs-s3.ssekmskeyid", "LFS_S3_SSE_KMS_KEY_ID", true, "KMS key id, ARN or alias for aws:kms (default: the account's aws/s3 key)");
+    public static readonly SettingName Compress = new("lfs-s3.compress", "LFS_S3_COMPRESS", true, "store these files gzip-compressed (Content-Encoding: gzip): patterns such as *.csv *.json, auto (any file whose sample shrinks enough), or both (default: none)");
+    public static readonly SettingName CompressMinSaving = new("lfs-s3.compressminsaving", "LFS_S3_COMPRESS_MIN_SAVING", true, "keep a file compressed only when that saves at least this share of its size (default 10%)");
     public static readonly SettingName PricePerGb = new("lfs-s3.pricepergb", "LFS_S3_PRICE_PER_GB", true, "storage price per GB-month for usage's estimate (default 0.023, S3 Standard's list price in us-east-1)");
 
     public static readonly IReadOnlyList<SettingName> All =
     [
         Store, Bucket, Prefix, Region, Endpoint, PathStyle, Profile, Checksum, MultipartThreshold, PartSize, ParallelParts,
-        MaxRetries, InstanceMetadata, AllowOtherPrefixes, LogFile, LogLevel, PricePerGb,
+        MaxRetries, InstanceMetadata, AllowOtherPrefixes, LogFile, LogLevel, PricePerGb, Sse, SseKmsKeyId,
+        Compress, CompressMinSaving,
     ];
 
     /// <summary>Folder at the repository root that holds the committed settings and mapping.</summary>

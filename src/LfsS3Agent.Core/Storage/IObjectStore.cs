@@ -9,6 +9,9 @@ public sealed record StoredVersion(string Key, string VersionId, long Size, bool
 /// <summary>A multipart upload that was started and never completed or aborted.</summary>
 public sealed record UnfinishedUpload(string Key, string UploadId, DateTimeOffset Started);
 
+/// <summary>A lock object: its key, the version (S3) or token (folder) that holds it, and the holder's record.</summary>
+public sealed record HeldLock(string Key, string VersionId, byte[] Record);
+
 /// <summary>Versioning state of a bucket, as S3 reports it.</summary>
 public enum VersioningState
 {
@@ -35,11 +38,28 @@ public interface IObjectStore
     /// <summary>What doctor checks for this kind of store (credentials, clock, the folder), run in this order.</summary>
     IReadOnlyList<StoreCheck> Checks { get; }
 
+    /// <summary>What doctor checks of the bucket itself once it is known to exist and keep versions (lifecycle, encryption).</summary>
+    IReadOnlyList<StoreCheck> BucketChecks { get; }
+
     /// <summary>Stores the file at <paramref name="key"/> with the OID in its metadata; returns the new version id from the write itself.</summary>
     Task<string> UploadAsync(string key, string filePath, long size, string oid, IProgressReporter progress, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes one exact version's bytes to <paramref name="destination"/>, in order. The store owns retries: a
+    /// Whether versions can be kept gzip-compressed and served as the original (S3's <c>Content-Encoding: gzip</c>,
+    /// which browsers and CDNs undo); not a folder store, whose files are opened as they are.
+    /// </summary>
+    bool KeepsCompressed { get; }
+
+    /// <summary>
+    /// Stores a gzip file of the object (<paramref name="objectSize"/> bytes once inflated) at <paramref name="key"/>,
+    /// marked as gzip-encoded, with the OID and original size in its metadata; returns the new version id.
+    /// </summary>
+    Task<string> UploadCompressedAsync(string key, string gzipPath, long storedSize, string oid, long objectSize, IProgressReporter progress,
+        CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes one exact version's bytes to <paramref name="destination"/>, in order (a version stored compressed is
+    /// inflated: the bytes written are the object's). The store owns retries: a
     /// failed request or a body that breaks off is retried here (<c>lfs-s3.maxretries</c>), never by callers.
     /// </summary>
     Task DownloadAsync(string key, string versionId, Stream destination, IProgressReporter progress, CancellationToken cancellationToken);
@@ -94,6 +114,24 @@ public interface IObjectStore
     Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedUploadsAsync(string prefix, CancellationToken cancellationToken);
 
     Task AbortUploadAsync(UnfinishedUpload upload, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the lock at <paramref name="key"/> with <paramref name="record"/> unless someone holds it; returns the holder
+    /// (this record when taken). Exclusive: two callers can never both be returned their own record.
+    /// </summary>
+    Task<HeldLock> AcquireLockAsync(string key, byte[] record, CancellationToken cancellationToken);
+
+    /// <summary>The holder of the lock at <paramref name="key"/>, or null when nobody holds it.</summary>
+    Task<HeldLock?> ReadLockAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Releases exactly that holding (a later holder is never released by it).</summary>
+    Task ReleaseLockAsync(HeldLock held, CancellationToken cancellationToken);
+
+    /// <summary>Every held lock under <paramref name="folder"/> (ending in "/").</summary>
+    Task<IReadOnlyList<HeldLock>> ListLocksAsync(string folder, CancellationToken cancellationToken);
+
+    /// <summary>Writes a small object (a record, not user data); returns its version id where the store keeps versions.</summary>
+    Task PutBytesAsync(string key, byte[] content, CancellationToken cancellationToken);
 
     /// <summary>Hides a key: a delete marker where versions are kept, so older versions stay; never used under the repository's prefix.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken);

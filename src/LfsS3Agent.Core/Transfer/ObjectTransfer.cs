@@ -1,4 +1,5 @@
 using LfsS3Agent.Core.Diagnostics;
+using LfsS3Agent.Core.Locking;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
@@ -62,7 +63,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         CancellationToken cancellationToken)
     {
         // One locator for the process: for a push, folder listings answer "already stored?" for many files at once.
-        _locator ??= workspace.CreateLocator(logger, folderListings: upload);
+        _locator ??= workspace.CreateLocator(logger, folderListings: upload, compressed: !upload || workspace.Compression.Enabled);
         if (!upload)
         {
             return await _locator.DownloadAsync(item.Oid, item.Size, workspace.LfsTempDir, progress, cancellationToken);
@@ -83,6 +84,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
                 : $"local object {item.LocalPath} does not exist; run `git lfs fsck`");
         }
 
+        await RefuseIfLockedAsync(workspace, item, cancellationToken);
         var store = workspace.Store;
         var located = await locator.LocateAsync(item.Oid, item.Size, null, cancellationToken);
         if (located.Entry is { } stored)
@@ -95,13 +97,58 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         var (key, path) = await ChooseKeyAsync(workspace, item, cancellationToken);
 
         await (_versioningChecked ??= EnsureVersioningAsync(store, cancellationToken));
-        var versionId = await store.UploadAsync(key, file.FullName, item.Size, item.Oid, progress, cancellationToken);
+        var gzip = store.KeepsCompressed
+            ? await workspace.Compression.CompressAsync(path, file.FullName, item.Size, workspace.LfsTempDir, cancellationToken)
+            : null;
+        string versionId;
+        var storedSize = item.Size;
+        try
+        {
+            if (gzip is null)
+            {
+                versionId = await store.UploadAsync(key, file.FullName, item.Size, item.Oid, progress, cancellationToken);
+            }
+            else
+            {
+                storedSize = new FileInfo(gzip).Length;
+                versionId = await store.UploadCompressedAsync(key, gzip, storedSize, item.Oid, item.Size, progress, cancellationToken);
+                Log.StoredCompressed(logger, item.Oid, item.Size, storedSize);
+            }
+        }
+        finally
+        {
+            if (gzip is not null)
+            {
+                File.Delete(gzip);
+            }
+        }
+
         Log.Uploaded(logger, item.Oid, store.Describe(key), versionId);
-        locator.Written(key, versionId, item.Size);
+        locator.Written(key, versionId, storedSize);
         Record(workspace, new MappingEntry(item.Oid, item.Size, versionId, key));
         if (path is not null)
         {
             _uploads.Add((path, item.Oid, item.Size));
+        }
+    }
+
+    /// <summary>A lockable file someone else has locked is not uploaded (nothing is asked of the store for other files).</summary>
+    private static async Task RefuseIfLockedAsync(Workspace workspace, TransferItem item, CancellationToken cancellationToken)
+    {
+        if (!await workspace.Lockable.AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        var lockable = await workspace.Lockable.FilterAsync(await workspace.Paths.UploadPathsAsync(item.Oid, item.Size, cancellationToken), cancellationToken);
+        foreach (var path in lockable)
+        {
+            if (await workspace.Locks.HolderAsync(path, cancellationToken) is { } holder
+                && !LockBook.SameOwner(holder.Record, await workspace.Locks.MeAsync(path, cancellationToken)))
+            {
+                throw new LfsS3Exception(ErrorCodes.Locked,
+                    $"{path} is locked by {LockBook.Describe(holder.Record)}; ask them, or git lfs-s3 unlock --force");
+            }
         }
     }
 

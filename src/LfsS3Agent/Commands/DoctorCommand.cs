@@ -56,7 +56,8 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
 
             if (check.Name == "settings" && _store is { } store)
             {
-                foreach (var more in store.Checks.Concat([new("bucket", CheckBucketAsync), new("versioning", CheckVersioningAsync), new("permissions", CheckPermissionsAsync)]))
+                foreach (var more in store.Checks.Concat([new("bucket", CheckBucketAsync), new("versioning", CheckVersioningAsync)]).Concat(store.BucketChecks)
+                             .Append(new("permissions", CheckPermissionsAsync)))
                 {
                     checks.Enqueue(more);
                 }

@@ -1,6 +1,7 @@
 using System.Text;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 
@@ -13,13 +14,14 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 
     public override string Summary => "set this repository up: bucket, prefix, region, endpoint (once per repository)";
 
-    public override IReadOnlySet<string> ValueOptions { get; } = new HashSet<string> { "bucket", "store", "prefix", "region", "endpoint" };
+    public override IReadOnlySet<string> ValueOptions { get; } = new HashSet<string> { "bucket", "store", "prefix", "region", "endpoint", "sse", "kms-key", "compress" };
 
     public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "path-style", "no-check" };
 
     public override string Help => """
         usage: git lfs-s3 init --bucket <bucket> [--prefix <prefix>] [--region <region>]
-                               [--endpoint <url>] [--path-style] [--no-check]
+                               [--endpoint <url>] [--path-style] [--sse AES256|aws:kms [--kms-key <id>]]
+                               [--compress "<patterns>|auto"] [--no-check]
                git lfs-s3 init --store file:///path [--prefix <prefix>]
 
         Sets this repository up to keep its LFS files in S3 under their own paths:
@@ -35,6 +37,13 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
           --region      AWS region of the bucket (default: AWS_REGION, the profile's, us-east-1)
           --endpoint    URL of an S3-compatible server with versioning (MinIO, Ceph radosgw, ...; not Cloudflare R2)
           --path-style  use path-style URLs (the default when --endpoint is given)
+          --sse         encrypt every object S3 stores for this repository: AES256 (S3-managed keys) or aws:kms
+          --kms-key     the KMS key (id, ARN or alias) for aws:kms; default the account's aws/s3 key. Bucket Keys
+                        are turned on to cut KMS requests. The check writes and removes a probe object with it.
+          --compress    store these files gzip-compressed, e.g. "*.csv *.json *.txt", or auto (any file whose sample
+                        shrinks by lfs-s3.compressminsaving, default 10%), or both. S3 serves them with
+                        Content-Encoding: gzip, so browsers, CDNs and curl --compressed get the original; clones
+                        inflate and verify them. Not for folder stores, which keep files as they are.
         """;
 
     private const string Attributes = """
@@ -61,6 +70,9 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         Add(committed, SettingNames.Region, options.Value("region"));
         Add(committed, SettingNames.Endpoint, options.Value("endpoint"));
         Add(committed, SettingNames.PathStyle, options.Has("path-style") ? "true" : null);
+        Add(committed, SettingNames.Sse, options.Value("sse") ?? (options.Has("kms-key") ? "aws:kms" : null));
+        Add(committed, SettingNames.SseKmsKeyId, options.Value("kms-key"));
+        Add(committed, SettingNames.Compress, options.Value("compress"));
 
         if (!options.Has("no-check"))
         {
@@ -74,6 +86,11 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
             }
 
             await stdout.WriteLineAsync($"{settings.StoreDescription} is reachable and keeps versions");
+            if (settings.Sse is { } sse)
+            {
+                await ProbeEncryptionAsync(store, settings, cancellationToken);
+                await stdout.WriteLineAsync($"a probe object was stored with {sse}{(settings.SseKmsKeyId is { } id ? " key " + id : "")} and removed");
+            }
         }
 
         var dir = Path.Combine(workTree, SettingNames.RepoDir);
@@ -101,6 +118,24 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         }
 
         return 0;
+    }
+
+    /// <summary>Writes and removes a small object with the chosen encryption, so a wrong key fails here and not in a push.</summary>
+    private static async Task ProbeEncryptionAsync(IObjectStore store, AgentSettings settings, CancellationToken cancellationToken)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, "git-lfs-s3 init probe; safe to delete\n", cancellationToken);
+            var key = new KeyLayout(settings.Prefix).ProbeKey("init-" + Guid.NewGuid().ToString("N")[..12]);
+            var oid = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file, cancellationToken)));
+            var version = await store.UploadAsync(key, file, new FileInfo(file).Length, oid, NoProgress.Instance, cancellationToken);
+            await store.DeleteVersionAsync(key, version, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     private static void Add(Dictionary<string, string> values, SettingName name, string? value)

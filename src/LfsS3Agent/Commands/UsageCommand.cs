@@ -27,8 +27,16 @@ public sealed record UsageReport(
     [property: JsonPropertyName("folders")] IReadOnlyList<FolderUsage> Folders,
     [property: JsonPropertyName("total")] FolderUsage Total,
     [property: JsonPropertyName("historyObjectsNotStored")] int NotStored,
+    [property: JsonPropertyName("compression")] CompressionUsage Compression,
     [property: JsonPropertyName("pricePerGbMonth")] decimal PricePerGb,
     [property: JsonPropertyName("estimatedMonthlyCost")] decimal MonthlyCost);
+
+/// <summary>Referenced versions stored gzip-compressed: their stored bytes against the objects' own, and the ratio of the two.</summary>
+public sealed record CompressionUsage(
+    [property: JsonPropertyName("versions")] int Versions,
+    [property: JsonPropertyName("storedBytes")] long StoredBytes,
+    [property: JsonPropertyName("objectBytes")] long ObjectBytes,
+    [property: JsonPropertyName("ratio")] double Ratio);
 
 /// <summary>One direction's transfers as the agent saw them.</summary>
 public sealed record TransferUsage(
@@ -68,7 +76,8 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         stored version of an LFS object that some commit of some ref points at, as the agent would find it)
         versus unreferenced (interrupted pushes, rewritten history, uploads from outside git). The monthly cost
         is an estimate: all bytes times lfs-s3.pricepergb (default 0.023, S3 Standard's list price per
-        GB-month in us-east-1; requests, transfer and other storage classes are not included).
+        GB-month in us-east-1; requests, transfer and other storage classes are not included). Referenced versions
+        stored compressed (lfs-s3.compress) are reported with their stored and original bytes and the ratio.
         --transfers summarises what this clone's agent recorded for every transfer (since --since, default
         30d): counts, success and error rates by code, bytes and throughput. --json for monitoring systems.
         Needs s3:ListBucketVersions and s3:GetObjectVersion on the prefix.
@@ -92,7 +101,8 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         await workspace.Paths.UpdateAsync(cancellationToken);
         var pointers = workspace.Cache.AllPointers();
         var locator = workspace.CreateLocator(logger);
-        var referenced = new ConcurrentDictionary<(string, string), bool>();
+        // Each referenced version with its object's size: a version smaller than its object is stored compressed.
+        var referenced = new ConcurrentDictionary<(string, string), long>();
         var notStored = 0;
         var progress = new TerminalProgress("finding the stored versions of history's objects", pointers.Count);
         await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
@@ -101,7 +111,7 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
                 var located = await locator.LocateAsync(pointer.Oid, pointer.Size, pointer.Paths, ct);
                 if (located.Entry is { } entry)
                 {
-                    referenced[(entry.Key, entry.VersionId)] = true;
+                    referenced[(entry.Key, entry.VersionId)] = pointer.Size;
                 }
                 else
                 {
@@ -118,8 +128,12 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             .OrderBy(f => f.Folder, StringComparer.Ordinal)
             .ToList();
         var total = Summarise("(total)", versions, referenced);
+        var compressed = versions.Where(v => referenced.TryGetValue((v.Key, v.VersionId), out var size) && v.Size < size)
+            .Select(v => (v.Size, Object: referenced[(v.Key, v.VersionId)])).ToList();
+        var compression = new CompressionUsage(compressed.Count, compressed.Sum(c => c.Size), compressed.Sum(c => c.Object),
+            compressed.Count == 0 ? 1 : Math.Round((double)compressed.Sum(c => c.Size) / compressed.Sum(c => c.Object), 3));
         var price = workspace.Settings.PricePerGb;
-        var report = new UsageReport(workspace.Store.Describe(prefix), folders, total, notStored, price,
+        var report = new UsageReport(workspace.Store.Describe(prefix), folders, total, notStored, compression, price,
             Math.Round((total.CurrentBytes + total.NoncurrentBytes) / BytesPerGb * price, 2));
         if (args.Has("json"))
         {
@@ -137,6 +151,12 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
 
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"estimated storage cost: {report.MonthlyCost:0.00} per month at {price} per GB-month (lfs-s3.pricepergb; storage only, an estimate)"));
+        if (compression.Versions > 0)
+        {
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"compressed: {compression.Versions} referenced versions hold {Bytes(compression.ObjectBytes)} in {Bytes(compression.StoredBytes)} (ratio {compression.Ratio:0.###})"));
+        }
+
         if (notStored > 0)
         {
             await stdout.WriteLineAsync($"warning: {notStored} LFS objects of history are not in the store: run `git lfs-s3 verify --all`");
@@ -148,7 +168,7 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
     /// <summary>The top-level folder of a path under the prefix; files directly in it count as "(top level)".</summary>
     private static string Folder(string path) => path.IndexOf('/') is > 0 and var slash ? path[..slash] + "/" : "(top level)";
 
-    private static FolderUsage Summarise(string folder, IEnumerable<StoredVersion> versions, ConcurrentDictionary<(string, string), bool> referenced)
+    private static FolderUsage Summarise(string folder, IEnumerable<StoredVersion> versions, ConcurrentDictionary<(string, string), long> referenced)
     {
         var list = versions.ToList();
         var current = list.Where(v => v.IsLatest).ToList();

@@ -57,4 +57,34 @@ public sealed class EncryptionTests
         Assert.Contains("KMS key for server-side encryption cannot be used", push.Stderr);
         Assert.Empty(await TestEnvironment.VersionsAsync(bucket));
     }
+
+    [Fact]
+    public async Task Push_CommitChangesTheKmsKey_StopsUntilTrustedAndNothingIsWritten()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket, initExtra: ["--sse", "aws:kms", "--kms-key", "testkey-1"]);
+        Sandbox.WriteRandom(work, "a.bin", 1000, 4);
+        box.CommitAndPush(work, "a");
+        var teammate = Path.Combine(box.Root, "teammate");
+        box.Git(box.Root, "clone", "-q", box.Origin, teammate).AssertOk();
+        // Someone's commit points the encryption at another key (in a real attack, one in their own account).
+        box.Git(work, "config", "-f", ".lfs-s3/config", "lfs-s3.ssekmskeyid", "testkey-2").AssertOk();
+        box.CommitAndPush(work, "Rotate the key");
+        box.Git(teammate, "pull", "-q").AssertOk();
+        Sandbox.WriteRandom(teammate, "b.bin", 1000, 5);
+        box.CommitAll(teammate, "b");
+        var before = (await TestEnvironment.VersionsAsync(bucket)).Count;
+
+        var refused = box.Git(teammate, "push", "-q", "origin", "main");
+        var after = (await TestEnvironment.VersionsAsync(bucket)).Count;
+        box.Agent(teammate, "trust").AssertOk();
+        box.Git(teammate, "push", "-q", "origin", "main").AssertOk();
+
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("lfs-s3.ssekmskeyid was \"testkey-1\", is now \"testkey-2\"", refused.Stderr);
+        Assert.Equal(before, after);
+        var head = await TestEnvironment.Admin.GetObjectMetadataAsync(bucket, "my-repo/b.bin");
+        Assert.Equal("testkey-2", head.ServerSideEncryptionKeyManagementServiceKeyId);
+    }
 }

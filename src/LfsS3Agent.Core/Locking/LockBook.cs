@@ -93,8 +93,11 @@ public sealed class LockBook(IObjectStore store, KeyLayout layout, GitRunner git
         (await store.ListLocksAsync(Folder, cancellationToken)).Select(h => Parse(h.Record, "?")).OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
 
     /// <summary>"ana@studio (since 2026-11-20 14:02)": how messages name a holder.</summary>
-    public static string Describe(LockRecord record) =>
-        $"{record.Owner} (since {record.Since.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC)";
+    public static string Describe(LockRecord record) => $"{record.Owner} {Since(record)}";
+
+    /// <summary>"(since 2026-11-20 14:02 UTC)".</summary>
+    public static string Since(LockRecord record) =>
+        $"(since {record.Since.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC)";
 
     private static byte[] Serialize(LockRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, LockJsonContext.Default.LockRecord);
 

@@ -4,14 +4,16 @@ using LfsS3Agent.Core.Git;
 namespace LfsS3Agent.Core.Settings;
 
 /// <summary>
-/// Trust on first use for where a commit may send bytes: the store, bucket, endpoint and prefix that the committed
+/// Trust on first use for where a commit may send bytes, and under whose key: the store, bucket, endpoint, prefix and
+/// server-side encryption (a KMS key in someone else's account could be revoked, taking the files with it) that the committed
 /// <c>.lfs-s3/config</c> sets are remembered by each clone the first time it uses them, and a later commit that
 /// changes them stops transfers until the user accepts the change with <c>git lfs-s3 trust</c>. A value the user
 /// set (environment, git config) is theirs and needs no trust.
 /// </summary>
 public static class TrustedStorage
 {
-    private static readonly SettingName[] Names = [SettingNames.Store, SettingNames.Bucket, SettingNames.Endpoint, SettingNames.Prefix];
+    private static readonly SettingName[] Names =
+        [SettingNames.Store, SettingNames.Bucket, SettingNames.Endpoint, SettingNames.Prefix, SettingNames.Sse, SettingNames.SseKmsKeyId];
 
     /// <summary>Remembers the values on first use; fails, naming the commit, old and new values, when they changed since.</summary>
     public static async Task CheckAsync(GitRepository repository, AgentSettings settings, CancellationToken cancellationToken)

@@ -63,7 +63,7 @@ public sealed class LockCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         }
 
         await SetWritableAsync(workspace, path, writable: true, cancellationToken);
-        await stdout.WriteLineAsync(outcome.Already ? $"{path} is already locked by you {LockBook.Describe(outcome.Holder!)[outcome.Holder!.Owner.Length..].Trim()}"
+        await stdout.WriteLineAsync(outcome.Already ? $"{path} is already locked by you {LockBook.Since(outcome.Holder!)}"
             : $"locked {path}");
         return 0;
     }

@@ -8,14 +8,15 @@ public sealed class TrustCommand(ProcessEnvironment environment, TextWriter stdo
 {
     public override string Name => "trust";
 
-    public override string Summary => "accept the store, bucket, endpoint and prefix that the committed .lfs-s3/config now names";
+    public override string Summary => "accept the store, bucket, endpoint, prefix and encryption that the committed .lfs-s3/config now names";
 
     public override string Help => """
         usage: git lfs-s3 trust
 
-        Each clone remembers the store, bucket, endpoint and prefix that the committed .lfs-s3/config named
-        when it first used them. When a later commit changes them, pushes and checkouts stop (so that one
-        commit cannot send everyone's files elsewhere) and say which commit changed what. Run this after
+        Each clone remembers the store, bucket, endpoint, prefix and server-side encryption (lfs-s3.sse,
+        lfs-s3.ssekmskeyid) that the committed .lfs-s3/config named when it first used them. When a later
+        commit changes them, pushes and checkouts stop (so that one commit cannot send everyone's files
+        elsewhere, or encrypt them with a key someone else controls) and say which commit changed what. Run this after
         checking that the change is intended: it accepts the values now in force and shows them.
         """;
 

@@ -589,6 +589,14 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
             .ToList();
     }
 
+    public async Task<(string? Oid, long? ObjectSize)> GetIdentityAsync(string key, string versionId, CancellationToken cancellationToken)
+    {
+        var request = new GetObjectMetadataRequest { BucketName = options.Bucket, Key = key, VersionId = Version(versionId) };
+        var response = await Call(key, c => c.GetObjectMetadataAsync(request, cancellationToken));
+        var size = long.TryParse(response.Metadata[SizeMetadata], System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : (long?)null;
+        return (response.Metadata[OidMetadata], size);
+    }
+
     public async Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken)
     {
         var request = new GetObjectMetadataRequest { BucketName = options.Bucket, Key = key, VersionId = Version(versionId) };

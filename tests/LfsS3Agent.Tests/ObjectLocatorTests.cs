@@ -55,6 +55,23 @@ public sealed class ObjectLocatorTests : IDisposable
     }
 
     [Fact]
+    public async Task Locate_SmallerVersionWithTheOidButNoCompressedSize_IsNotTheObject()
+    {
+        var content = Content("the whole contract, every page of it");
+        CommitPointer("docs/a.txt", content);
+        // Someone stored a truncated copy labelled with the full object's OID: not a compressed form (no size recorded).
+        var file = Path.GetTempFileName();
+        await File.WriteAllBytesAsync(file, content.Bytes[..10]);
+        await _store.UploadAsync("pre/docs/a.txt", file, 10, content.Oid, NoProgress.Instance, CancellationToken.None);
+        File.Delete(file);
+        var (locator, _) = await OpenAsync();
+
+        var located = await locator.LocateAsync(content.Oid, content.Bytes.Length, null, CancellationToken.None);
+
+        Assert.Null(located.Entry);
+    }
+
+    [Fact]
     public async Task Download_CacheHoldsOlderVersionOfKey_ReturnsThatVersionNotTheLatest()
     {
         var old = Content("first contract");

@@ -44,7 +44,8 @@ public static class LatestVersions
             // A smaller version may hold the object compressed: its OID metadata says so.
             foreach (var version in versions.Where(v => v.Size == pointer.Size).Concat(versions.Where(v => v.Size < pointer.Size)))
             {
-                if (await store.GetOidAsync(key, version.VersionId, cancellationToken) != pointer.Oid)
+                var (oid, objectSize) = await store.GetIdentityAsync(key, version.VersionId, cancellationToken);
+                if (oid != pointer.Oid || version.Size != pointer.Size && objectSize != pointer.Size)
                 {
                     continue;
                 }

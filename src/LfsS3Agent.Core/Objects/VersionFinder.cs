@@ -21,7 +21,7 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
 
     private readonly ConcurrentDictionary<string, Task<IReadOnlyList<StoredVersion>?>> _folders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<IReadOnlyList<StoredVersion>>> _versions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string, string), Task<string?>> _oids = new();
+    private readonly ConcurrentDictionary<(string, string), Task<(string? Oid, long? ObjectSize)>> _oids = new();
 
     /// <summary>The version of <paramref name="key"/> that holds the OID, newest first, or null.</summary>
     public async Task<MappingEntry?> FindAsync(string key, string oid, long size, CancellationToken cancellationToken)
@@ -29,13 +29,35 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
         var versions = await VersionsAsync(key, cancellationToken);
         foreach (var version in versions.Where(v => v.Size == size).Concat(compressed ? versions.Where(v => v.Size < size) : []))
         {
-            if (await OidAsync(key, version.VersionId, cancellationToken) == oid)
+            if (await HoldsAsync(key, version, oid, size, cancellationToken) is null)
             {
                 return new MappingEntry(oid, size, version.VersionId, key);
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Why the version does not hold the object, from its listed size and metadata (null when it does): the same size
+    /// and OID, or stored compressed (smaller) with the OID and the object's size recorded with it.
+    /// </summary>
+    private async Task<string?> HoldsAsync(string key, StoredVersion version, string oid, long size, CancellationToken cancellationToken)
+    {
+        var what = $"{store.Describe(key)} version {version.VersionId}";
+        if (version.Size > size)
+        {
+            return $"{what} has {version.Size} bytes, expected {size}";
+        }
+
+        var (recorded, objectSize) = await IdentityAsync(key, version.VersionId, cancellationToken);
+        if (recorded != oid)
+        {
+            return $"{what} is recorded as {recorded ?? "no OID"}, not {oid}";
+        }
+
+        return version.Size == size || objectSize == size ? null
+            : $"{what} has {version.Size} bytes and is not recorded as a compressed form of {size} bytes";
     }
 
     /// <summary>Why the entry does not hold the object (null when it does): the version is gone, or has other bytes.</summary>
@@ -47,14 +69,8 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
             return $"{store.Describe(entry.Key)} has no version {entry.VersionId}";
         }
 
-        // Smaller may be the object stored compressed: its OID metadata decides (and a download checks the bytes).
-        if (version.Size > entry.Size)
-        {
-            return $"{store.Describe(entry.Key)} version {entry.VersionId} has {version.Size} bytes, expected {entry.Size}";
-        }
-
-        var oid = await OidAsync(entry.Key, entry.VersionId, cancellationToken);
-        return oid == entry.Oid ? null : $"{store.Describe(entry.Key)} version {entry.VersionId} is recorded as {oid ?? "no OID"}, not {entry.Oid}";
+        // A smaller version may hold the object compressed (and a download checks the bytes either way).
+        return await HoldsAsync(entry.Key, version, entry.Oid, entry.Size, cancellationToken);
     }
 
     /// <summary>The versions of one key, newest first: one listing per key for the life of the finder.</summary>
@@ -152,16 +168,19 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
     });
 
     /// <summary>The OID in a version's metadata (null when it has none or is gone), asked once per version.</summary>
-    public Task<string?> OidAsync(string key, string versionId, CancellationToken cancellationToken) =>
+    public async Task<string?> OidAsync(string key, string versionId, CancellationToken cancellationToken) =>
+        (await IdentityAsync(key, versionId, cancellationToken)).Oid;
+
+    private Task<(string? Oid, long? ObjectSize)> IdentityAsync(string key, string versionId, CancellationToken cancellationToken) =>
         _oids.GetOrAdd((key, versionId), async k =>
         {
             try
             {
-                return await store.GetOidAsync(k.Item1, k.Item2, cancellationToken);
+                return await store.GetIdentityAsync(k.Item1, k.Item2, cancellationToken);
             }
             catch (StoreException ex) when (ex.Code == ErrorCodes.NotFound)
             {
-                return null;
+                return (null, null);
             }
         });
 }

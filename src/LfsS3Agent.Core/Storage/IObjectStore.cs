@@ -77,6 +77,13 @@ public interface IObjectStore
     Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The OID in that version's metadata and, for a version stored compressed, the object's own size recorded with it
+    /// (null otherwise); one request. Throws NotFound when the version is gone.
+    /// </summary>
+    async Task<(string? Oid, long? ObjectSize)> GetIdentityAsync(string key, string versionId, CancellationToken cancellationToken) =>
+        (await GetOidAsync(key, versionId, cancellationToken), null);
+
+    /// <summary>
     /// Makes an older version the key's latest again (a server-side copy onto the same key, OID metadata kept), so
     /// the browsable bucket shows the content of the pushed commit; returns the new version's id.
     /// </summary>

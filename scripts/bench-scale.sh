@@ -8,12 +8,4 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/common.sh
 . "$ROOT/scripts/common.sh"
 
-need_packages git git-lfs curl awscli python3
-export OSD_BACKEND=bluestore STORE_BYTES=$((16 << 30))
-start_s3_server
-trap stop_s3_server EXIT
-step "publishing the native-AOT binary"
-publish_binary
-export LFS_S3_BIN=$ROOT/artifacts/bin/git-lfs-s3
-step "running the scale benchmark"
-python3 "$ROOT/scripts/bench_scale.py" "$@"
+run_benchmark $((16 << 30)) bench_scale.py "$@"

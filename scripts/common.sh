@@ -51,3 +51,19 @@ stop_s3_server() {
 publish_binary() {
   dotnet publish "$ROOT/src/LfsS3Agent" -c Release -o "$ROOT/artifacts/bin" -nologo -v quiet >&2
 }
+
+# run_benchmark STORE_BYTES SCRIPT.py [ARGS...]: a Python benchmark of this folder against a throw-away radosgw on
+# bluestore (so GBs fit) and the freshly published binary; the server stops when the calling script exits.
+run_benchmark() {
+  local bytes=$1 script=$2
+  shift 2
+  need_packages git git-lfs curl awscli python3
+  export OSD_BACKEND=bluestore STORE_BYTES=$bytes
+  start_s3_server
+  trap stop_s3_server EXIT
+  step "publishing the native-AOT binary"
+  publish_binary
+  export LFS_S3_BIN=$ROOT/artifacts/bin/git-lfs-s3
+  step "running $script"
+  python3 "$ROOT/scripts/$script" "$@"
+}

@@ -145,24 +145,16 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
     }
 
     public async Task<string> UploadAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
-        CancellationToken cancellationToken)
-    {
-        var versionId = await WriteAsync(key, filePath, size, oid, progress, cancellationToken);
-        if (string.IsNullOrEmpty(versionId) || versionId == "null")
-        {
-            throw new StoreException(ErrorCodes.NotConfigured, $"S3 returned no version id for {Describe(key)}: " + VersioningOffMessage(VersioningState.Off));
-        }
-
-        return versionId;
-    }
+        CancellationToken cancellationToken) =>
+        Versioned(key, await WriteAsync(key, filePath, size, oid, progress, cancellationToken));
 
     public async Task<string> UploadCompressedAsync(string key, string gzipPath, long storedSize, string oid, long objectSize,
-        IProgressReporter progress, CancellationToken cancellationToken)
-    {
-        var versionId = await WriteAsync(key, gzipPath, storedSize, oid, progress, cancellationToken, new Coding("gzip", objectSize));
-        return !string.IsNullOrEmpty(versionId) && versionId != "null" ? versionId
-            : throw new StoreException(ErrorCodes.NotConfigured, $"S3 returned no version id for {Describe(key)}: " + VersioningOffMessage(VersioningState.Off));
-    }
+        IProgressReporter progress, CancellationToken cancellationToken) =>
+        Versioned(key, await WriteAsync(key, gzipPath, storedSize, oid, progress, cancellationToken, new Coding("gzip", objectSize)));
+
+    /// <summary>A write into the repository's bucket must have made a version: without one, an edit would destroy the old content.</summary>
+    private string Versioned(string key, string? versionId) => !string.IsNullOrEmpty(versionId) && versionId != "null" ? versionId
+        : throw new StoreException(ErrorCodes.NotConfigured, $"S3 returned no version id for {Describe(key)}: " + VersioningOffMessage(VersioningState.Off));
 
     public Task PutFileAsync(string key, string filePath, long size, string oid, CancellationToken cancellationToken) =>
         WriteAsync(key, filePath, size, oid, NoProgress.Instance, cancellationToken);
@@ -204,8 +196,41 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         return response.VersionId;
     }
 
-    private async Task<string?> MultipartAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
+    private Task<string?> MultipartAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
         CancellationToken cancellationToken, Coding? coding)
+    {
+        long total = 0;
+        return InPartsAsync(key, size, oid, coding, async (uploadId, number, first, length, ct) =>
+        {
+            long counted = 0;
+            var request = new UploadPartRequest
+            {
+                BucketName = options.Bucket,
+                Key = key,
+                UploadId = uploadId,
+                PartNumber = number,
+                FilePath = filePath,
+                FilePosition = first,
+                PartSize = length,
+                StreamTransferProgress = (_, e) =>
+                {
+                    // A retried part starts again from zero; count each part's bytes once.
+                    var previous = Interlocked.Exchange(ref counted, Math.Max(e.TransferredBytes, Volatile.Read(ref counted)));
+                    var delta = Math.Max(0, e.TransferredBytes - previous);
+                    progress.Report(Interlocked.Add(ref total, delta));
+                },
+            };
+            return (await Call(key, c => c.UploadPartAsync(request, ct))).ETag;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// One multipart write (an upload or a copy): parts large enough that no object needs more than 10,000, written
+    /// <c>ParallelParts</c> at a time by <paramref name="writePart"/> (upload id, part number, first byte, length;
+    /// returns the part's ETag), then completed, or aborted on any failure. Returns the new version id.
+    /// </summary>
+    private async Task<string?> InPartsAsync(string key, long size, string oid, Coding? coding,
+        Func<string, int, long, long, CancellationToken, Task<string>> writePart, CancellationToken cancellationToken)
     {
         var partSize = Math.Max(options.PartSize, (size + MaxParts - 1) / MaxParts);
         var partCount = (int)((size + partSize - 1) / partSize);
@@ -215,41 +240,15 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         var uploadId = (await Call(key, c => c.InitiateMultipartUploadAsync(create, cancellationToken))).UploadId;
         try
         {
-            var done = new long[partCount];
-            long total = 0;
             var etags = new PartETag[partCount];
             await Parallel.ForAsync(0, partCount,
                 new ParallelOptions { MaxDegreeOfParallelism = options.ParallelParts, CancellationToken = cancellationToken },
                 async (index, ct) =>
                 {
-                    var offset = index * partSize;
-                    var request = new UploadPartRequest
-                    {
-                        BucketName = options.Bucket,
-                        Key = key,
-                        UploadId = uploadId,
-                        PartNumber = index + 1,
-                        FilePath = filePath,
-                        FilePosition = offset,
-                        PartSize = Math.Min(partSize, size - offset),
-                        StreamTransferProgress = (_, e) =>
-                        {
-                            // A retried part starts again from zero; count each part's bytes once.
-                            var previous = Interlocked.Exchange(ref done[index], Math.Max(e.TransferredBytes, Volatile.Read(ref done[index])));
-                            var delta = Math.Max(0, e.TransferredBytes - previous);
-                            progress.Report(Interlocked.Add(ref total, delta));
-                        },
-                    };
-                    var response = await Call(key, c => c.UploadPartAsync(request, ct));
-                    etags[index] = new PartETag(index + 1, response.ETag);
+                    var first = index * partSize;
+                    etags[index] = new PartETag(index + 1, await writePart(uploadId, index + 1, first, Math.Min(partSize, size - first), ct));
                 });
-            var complete = new CompleteMultipartUploadRequest
-            {
-                BucketName = options.Bucket,
-                Key = key,
-                UploadId = uploadId,
-                PartETags = [.. etags],
-            };
+            var complete = new CompleteMultipartUploadRequest { BucketName = options.Bucket, Key = key, UploadId = uploadId, PartETags = [.. etags] };
             return (await Call(key, c => c.CompleteMultipartUploadAsync(complete, cancellationToken))).VersionId;
         }
         catch
@@ -333,7 +332,7 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         private ResumableBody(S3ObjectStore store, string key, string versionId, GetObjectResponse response)
         {
             (_store, _key, _versionId, _response) = (store, key, versionId, response);
-            Gzip = response.Headers.ContentEncoding?.Contains("gzip", StringComparison.OrdinalIgnoreCase) == true;
+            Gzip = IsGzip(response.Headers.ContentEncoding);
         }
 
         public static async Task<ResumableBody> OpenAsync(S3ObjectStore store, string key, string versionId, CancellationToken cancellationToken) =>
@@ -404,15 +403,22 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
     /// <summary>A version's stored length and, when stored compressed, its coding: what a copy must carry over.</summary>
     private async Task<(long Length, Coding? Coding)> StoredFormAsync(string key, string versionId, CancellationToken cancellationToken)
     {
-        var request = new GetObjectMetadataRequest { BucketName = options.Bucket, Key = key, VersionId = Version(versionId) };
-        var response = await Call(key, c => c.GetObjectMetadataAsync(request, cancellationToken));
-        var encoding = response.Headers.ContentEncoding;
-        var coding = !string.IsNullOrEmpty(encoding) && encoding.Contains("gzip", StringComparison.OrdinalIgnoreCase)
-            && long.TryParse(response.Metadata[SizeMetadata], System.Globalization.CultureInfo.InvariantCulture, out var size)
-            ? new Coding("gzip", size)
-            : null;
-        return (response.ContentLength, coding);
+        var response = await HeadAsync(key, versionId, cancellationToken);
+        return (response.ContentLength, CodingOf(response));
     }
+
+    private static Coding? CodingOf(GetObjectMetadataResponse response) =>
+        IsGzip(response.Headers.ContentEncoding) && ObjectSize(response.Metadata) is { } size ? new Coding("gzip", size) : null;
+
+    private Task<GetObjectMetadataResponse> HeadAsync(string key, string versionId, CancellationToken cancellationToken) =>
+        Call(key, c => c.GetObjectMetadataAsync(
+            new GetObjectMetadataRequest { BucketName = options.Bucket, Key = key, VersionId = Version(versionId) }, cancellationToken));
+
+    private static bool IsGzip(string? contentEncoding) => contentEncoding?.Contains("gzip", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>The object's own size recorded with a version stored compressed, or null.</summary>
+    private static long? ObjectSize(MetadataCollection metadata) =>
+        long.TryParse(metadata[SizeMetadata], System.Globalization.CultureInfo.InvariantCulture, out var size) ? size : null;
 
     public async Task<IReadOnlyList<StoredVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken)
     {
@@ -484,12 +490,8 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
             BucketName = options.Bucket, Key = key, InputStream = new MemoryStream(record), ContentType = "application/json", UseChunkEncoding = false,
         };
         Encrypt(request);
-        var mine = (await Call(key, c => c.PutObjectAsync(request, cancellationToken))).VersionId;
+        var mine = Versioned(key, (await Call(key, c => c.PutObjectAsync(request, cancellationToken))).VersionId);
         var versions = await ListVersionsAsync(key, cancellationToken);
-        if (string.IsNullOrEmpty(mine) || mine == "null")
-        {
-            throw new StoreException(ErrorCodes.NotConfigured, $"S3 returned no version id for {Describe(key)}: " + VersioningOffMessage(VersioningState.Off));
-        }
 
         var oldest = versions.Count == 0 ? null : versions[^1];
         if (oldest is null || oldest.VersionId == mine)
@@ -591,18 +593,12 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
 
     public async Task<(string? Oid, long? ObjectSize)> GetIdentityAsync(string key, string versionId, CancellationToken cancellationToken)
     {
-        var request = new GetObjectMetadataRequest { BucketName = options.Bucket, Key = key, VersionId = Version(versionId) };
-        var response = await Call(key, c => c.GetObjectMetadataAsync(request, cancellationToken));
-        var size = long.TryParse(response.Metadata[SizeMetadata], System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : (long?)null;
-        return (response.Metadata[OidMetadata], size);
+        var response = await HeadAsync(key, versionId, cancellationToken);
+        return (response.Metadata[OidMetadata], ObjectSize(response.Metadata));
     }
 
-    public async Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken)
-    {
-        var request = new GetObjectMetadataRequest { BucketName = options.Bucket, Key = key, VersionId = Version(versionId) };
-        var response = await Call(key, c => c.GetObjectMetadataAsync(request, cancellationToken));
-        return response.Metadata[OidMetadata];
-    }
+    public async Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken) =>
+        (await HeadAsync(key, versionId, cancellationToken)).Metadata[OidMetadata];
 
     public async Task<string> PromoteAsync(string key, string versionId, CancellationToken cancellationToken)
     {
@@ -625,8 +621,8 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         catch (StoreException ex) when (CannotCopy(ex))
         {
             // radosgw 16 cannot copy encrypted objects: the bytes go through this machine instead.
-            var oid = await GetOidAsync(key, versionId, cancellationToken) ?? "";
-            return await ThroughThisMachineAsync(this, key, versionId, key, oid, cancellationToken)
+            var head = await HeadAsync(key, versionId, cancellationToken);
+            return await ThroughThisMachineAsync(this, key, versionId, key, head.Metadata[OidMetadata] ?? "", CodingOf(head), cancellationToken)
                 ?? throw new StoreException(ErrorCodes.Internal, $"S3 returned no version id for {Describe(key)}");
         }
 
@@ -693,7 +689,7 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
         }
         catch (StoreException ex) when (CannotCopy(ex))
         {
-            await ThroughThisMachineAsync(s3, sourceKey, sourceVersionId, key, oid, cancellationToken);
+            await ThroughThisMachineAsync(s3, sourceKey, sourceVersionId, key, oid, coding, cancellationToken);
         }
     }
 
@@ -719,42 +715,22 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
             return;
         }
 
-        var partSize = Math.Max(options.PartSize, (size + MaxParts - 1) / MaxParts);
-        var partCount = (int)((size + partSize - 1) / partSize);
-        var create = new InitiateMultipartUploadRequest { BucketName = options.Bucket, Key = key, ContentType = ContentTypes.For(key) };
-        Label(create.Metadata, create.Headers, oid, coding);
-        Encrypt(create);
-        var uploadId = (await Call(key, c => c.InitiateMultipartUploadAsync(create, cancellationToken))).UploadId;
-        try
+        await InPartsAsync(key, size, oid, coding, async (uploadId, number, first, length, ct) =>
         {
-            var etags = new PartETag[partCount];
-            await Parallel.ForAsync(0, partCount,
-                new ParallelOptions { MaxDegreeOfParallelism = options.ParallelParts, CancellationToken = cancellationToken },
-                async (index, ct) =>
-                {
-                    var first = index * partSize;
-                    var part = new CopyPartRequest
-                    {
-                        SourceBucket = sourceBucket,
-                        SourceKey = sourceKey,
-                        SourceVersionId = sourceVersionId,
-                        DestinationBucket = options.Bucket,
-                        DestinationKey = key,
-                        UploadId = uploadId,
-                        PartNumber = index + 1,
-                        FirstByte = first,
-                        LastByte = Math.Min(first + partSize, size) - 1,
-                    };
-                    etags[index] = new PartETag(index + 1, (await Call(key, c => c.CopyPartAsync(part, ct))).ETag);
-                });
-            var complete = new CompleteMultipartUploadRequest { BucketName = options.Bucket, Key = key, UploadId = uploadId, PartETags = [.. etags] };
-            await Call(key, c => c.CompleteMultipartUploadAsync(complete, cancellationToken));
-        }
-        catch
-        {
-            await AbortAsync(key, uploadId);
-            throw;
-        }
+            var part = new CopyPartRequest
+            {
+                SourceBucket = sourceBucket,
+                SourceKey = sourceKey,
+                SourceVersionId = sourceVersionId,
+                DestinationBucket = options.Bucket,
+                DestinationKey = key,
+                UploadId = uploadId,
+                PartNumber = number,
+                FirstByte = first,
+                LastByte = first + length - 1,
+            };
+            return (await Call(key, c => c.CopyPartAsync(part, ct))).ETag;
+        }, cancellationToken);
     }
 
     private const long MaxSingleCopy = 5L << 30;
@@ -764,9 +740,8 @@ internal sealed class S3ObjectStore(Lazy<(AmazonS3Client Client, string Credenti
     /// all (radosgw cannot copy encrypted objects).
     /// </summary>
     private async Task<string?> ThroughThisMachineAsync(S3ObjectStore source, string sourceKey, string sourceVersionId, string key,
-        string oid, CancellationToken cancellationToken)
+        string oid, Coding? coding, CancellationToken cancellationToken)
     {
-        var (_, coding) = await source.StoredFormAsync(sourceKey, sourceVersionId, cancellationToken);
         var temp = Path.GetTempFileName();
         try
         {

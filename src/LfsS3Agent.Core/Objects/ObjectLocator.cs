@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using LfsS3Agent.Core.Diagnostics;
 using LfsS3Agent.Core.Git;
@@ -25,6 +26,13 @@ public sealed record Candidate(MappingEntry Entry, CandidateSource Source, bool 
 
 /// <summary>The stored version of an object, or null with why each candidate was rejected.</summary>
 public sealed record Located(MappingEntry? Entry, CandidateSource Source, IReadOnlyList<string> Rejected);
+
+/// <summary>
+/// Where the objects of history are stored: each located version with its object's size (a smaller version is the
+/// object stored compressed), and the objects found nowhere.
+/// </summary>
+public sealed record HistoryLocated(IReadOnlyDictionary<(string Key, string VersionId), long> Versions,
+    IReadOnlyList<(string Oid, long Size, List<string> Paths)> Missing);
 
 /// <summary>
 /// The one answer to "where is this object stored": the cache, then the committed mapping, then the keys of
@@ -148,6 +156,35 @@ public sealed class ObjectLocator
         }
 
         return new Located(null, default, rejected);
+    }
+
+    /// <summary>Every LFS pointer in the history of every ref (the path index brought up to date first): OID, size, paths.</summary>
+    public async Task<List<(string Oid, long Size, List<string> Paths)>> HistoryPointersAsync(CancellationToken cancellationToken)
+    {
+        await _paths.UpdateAsync(cancellationToken);
+        return _cache.AllPointers();
+    }
+
+    /// <summary>Locates every one of <paramref name="pointers"/>, eight at a time; <paramref name="step"/> after each.</summary>
+    public async Task<HistoryLocated> LocateAllAsync(IReadOnlyCollection<(string Oid, long Size, List<string> Paths)> pointers, Action? step,
+        CancellationToken cancellationToken)
+    {
+        var versions = new ConcurrentDictionary<(string, string), long>();
+        var missing = new ConcurrentBag<(string Oid, long Size, List<string> Paths)>();
+        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (p, ct) =>
+        {
+            if ((await LocateAsync(p.Oid, p.Size, p.Paths, ct)).Entry is { } entry)
+            {
+                versions[(entry.Key, entry.VersionId)] = p.Size;
+            }
+            else
+            {
+                missing.Add(p);
+            }
+
+            step?.Invoke();
+        });
+        return new HistoryLocated(versions, missing.ToList());
     }
 
     /// <summary>

@@ -27,28 +27,14 @@ public sealed class UnreferencedVersions(Workspace workspace, ObjectLocator loca
         var prefix = layout.Prefix.Length == 0 ? "" : layout.Prefix + "/";
         var cutoff = DateTimeOffset.UtcNow - grace;
 
-        await workspace.Paths.UpdateAsync(cancellationToken);
-        var pointers = workspace.Cache.AllPointers();
-        var needed = new ConcurrentDictionary<(string, string), bool>();
-        var missing = new ConcurrentBag<string>();
-        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (p, ct) =>
-        {
-            var located = await locator.LocateAsync(p.Oid, p.Size, p.Paths, ct);
-            if (located.Entry is { } entry)
-            {
-                needed[(entry.Key, entry.VersionId)] = true;
-            }
-            else
-            {
-                missing.Add($"{p.Paths.FirstOrDefault() ?? "?"} ({p.Oid[..12]})");
-            }
-        });
-        foreach (var m in missing.Order(StringComparer.Ordinal))
+        var pointers = await locator.HistoryPointersAsync(cancellationToken);
+        var history = await locator.LocateAllAsync(pointers, null, cancellationToken);
+        foreach (var m in history.Missing.Select(p => $"{p.Paths.FirstOrDefault() ?? "?"} ({p.Oid[..12]})").Order(StringComparer.Ordinal))
         {
             notStored(m);
         }
 
-        if (!missing.IsEmpty)
+        if (history.Missing.Count > 0)
         {
             return new PrunePlan([], [], 0, pointers.Count);
         }
@@ -73,7 +59,7 @@ public sealed class UnreferencedVersions(Workspace workspace, ObjectLocator loca
         var candidates = new ConcurrentBag<PruneCandidate>();
         var versions = (await workspace.Store.ListAllVersionsAsync(prefix, cancellationToken))
             .Where(v => !v.Key.StartsWith(reserved, StringComparison.Ordinal) || v.Key.StartsWith(orphans, StringComparison.Ordinal))
-            .Where(v => !needed.ContainsKey((v.Key, v.VersionId)) && !pinned.Contains((v.Key, v.VersionId)))
+            .Where(v => !history.Versions.ContainsKey((v.Key, v.VersionId)) && !pinned.Contains((v.Key, v.VersionId)))
             .Where(v =>
             {
                 // A version without a time is treated as new: kept.

@@ -84,7 +84,11 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
                 : $"local object {item.LocalPath} does not exist; run `git lfs fsck`");
         }
 
-        await RefuseIfLockedAsync(workspace, item, cancellationToken);
+        // The object's paths, HEAD's first: asked once, and only by the lock check or an actual upload.
+        IReadOnlyList<string>? known = null;
+        async Task<IReadOnlyList<string>> PathsAsync() => known ??= await workspace.Paths.UploadPathsAsync(item.Oid, item.Size, cancellationToken);
+
+        await RefuseIfLockedAsync(workspace, PathsAsync, cancellationToken);
         var store = workspace.Store;
         var located = await locator.LocateAsync(item.Oid, item.Size, null, cancellationToken);
         if (located.Entry is { } stored)
@@ -94,7 +98,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
             return;
         }
 
-        var (key, path) = await ChooseKeyAsync(workspace, item, cancellationToken);
+        var (key, path) = ChooseKey(workspace, item, await PathsAsync());
 
         await (_versioningChecked ??= EnsureVersioningAsync(store, cancellationToken));
         var gzip = store.KeepsCompressed
@@ -133,14 +137,14 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
     }
 
     /// <summary>A lockable file someone else has locked is not uploaded (nothing is asked of the store for other files).</summary>
-    private static async Task RefuseIfLockedAsync(Workspace workspace, TransferItem item, CancellationToken cancellationToken)
+    private static async Task RefuseIfLockedAsync(Workspace workspace, Func<Task<IReadOnlyList<string>>> paths, CancellationToken cancellationToken)
     {
         if (!await workspace.Lockable.AnyAsync(cancellationToken))
         {
             return;
         }
 
-        var lockable = await workspace.Lockable.FilterAsync(await workspace.Paths.UploadPathsAsync(item.Oid, item.Size, cancellationToken), cancellationToken);
+        var lockable = await workspace.Lockable.FilterAsync(await paths(), cancellationToken);
         foreach (var path in lockable)
         {
             if (await workspace.Locks.HolderAsync(path, cancellationToken) is { } holder
@@ -156,10 +160,9 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
     /// The key of an upload: the object's path in the history being pushed (HEAD's first, then other refs'), or the
     /// reserved orphan key when it has no path or none that can be a key (too long, not UTF-8).
     /// </summary>
-    private async Task<(string Key, string? Path)> ChooseKeyAsync(Workspace workspace, TransferItem item, CancellationToken cancellationToken)
+    private (string Key, string? Path) ChooseKey(Workspace workspace, TransferItem item, IReadOnlyList<string> paths)
     {
         var layout = workspace.Layout;
-        var paths = await workspace.Paths.UploadPathsAsync(item.Oid, item.Size, cancellationToken);
         if (paths.FirstOrDefault(layout.CanBeKey) is { } path)
         {
             return (layout.KeyFor(path), path);

@@ -98,28 +98,13 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
 
         var prefix = workspace.Layout.Prefix.Length == 0 ? "" : workspace.Layout.Prefix + "/";
         var versions = await workspace.Store.ListAllVersionsAsync(prefix, cancellationToken);
-        await workspace.Paths.UpdateAsync(cancellationToken);
-        var pointers = workspace.Cache.AllPointers();
         var locator = workspace.CreateLocator(logger);
-        // Each referenced version with its object's size: a version smaller than its object is stored compressed.
-        var referenced = new ConcurrentDictionary<(string, string), long>();
-        var notStored = 0;
+        var pointers = await locator.HistoryPointersAsync(cancellationToken);
         var progress = new TerminalProgress("finding the stored versions of history's objects", pointers.Count);
-        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-            async (pointer, ct) =>
-            {
-                var located = await locator.LocateAsync(pointer.Oid, pointer.Size, pointer.Paths, ct);
-                if (located.Entry is { } entry)
-                {
-                    referenced[(entry.Key, entry.VersionId)] = pointer.Size;
-                }
-                else
-                {
-                    Interlocked.Increment(ref notStored);
-                }
-
-                progress.Step();
-            });
+        // Each referenced version with its object's size: a version smaller than its object is stored compressed.
+        var history = await locator.LocateAllAsync(pointers, progress.Step, cancellationToken);
+        var referenced = history.Versions;
+        var notStored = history.Missing.Count;
         progress.Done();
 
         var folders = versions
@@ -168,7 +153,7 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
     /// <summary>The top-level folder of a path under the prefix; files directly in it count as "(top level)".</summary>
     private static string Folder(string path) => path.IndexOf('/') is > 0 and var slash ? path[..slash] + "/" : "(top level)";
 
-    private static FolderUsage Summarise(string folder, IEnumerable<StoredVersion> versions, ConcurrentDictionary<(string, string), long> referenced)
+    private static FolderUsage Summarise(string folder, IEnumerable<StoredVersion> versions, IReadOnlyDictionary<(string Key, string VersionId), long> referenced)
     {
         var list = versions.ToList();
         var current = list.Where(v => v.IsLatest).ToList();

@@ -127,6 +127,9 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
             }
         }
 
+        // Every stored byte went, whether or not the SDK's last progress event (raised in the background) came yet:
+        // usage --transfers counts what was reported.
+        progress.Report(storedSize);
         Log.Uploaded(logger, item.Oid, store.Describe(key), versionId);
         locator.Written(key, versionId, storedSize);
         Record(workspace, new MappingEntry(item.Oid, item.Size, versionId, key));

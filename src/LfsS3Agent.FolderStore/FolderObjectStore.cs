@@ -1,7 +1,8 @@
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
-using LfsS3Agent.Core.Transfer;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LfsS3Agent.FolderStore;
 
@@ -10,15 +11,19 @@ namespace LfsS3Agent.FolderStore;
 /// version of each key at <c>&lt;root&gt;/&lt;key&gt;</c>, readable as is, and every version under
 /// <c>&lt;root&gt;/.lfs-s3-versions/&lt;key&gt;/&lt;version-id&gt;</c> with its OID beside it. Version ids sort
 /// by time, so the newest is the last name. Every write goes to a temporary name first and is renamed,
-/// so readers and a crash never see half a file.
+/// so readers and a crash never see half a file. Files are opened as they are (a file manager, a share), so it has
+/// no compressed writes; it publishes, keeps lock records, lists for maintenance, links and serves as a copy source.
 /// </summary>
-public sealed class FolderObjectStore(string root) : IObjectStore
+public sealed class FolderObjectStore(string root, ILogger? logger = null)
+    : IObjectStore, IPublishTarget, ILockRecords, IStoreMaintenance, IStoreLinks, ICopySource
 {
     /// <summary>Holds the version history; the folder's only name that is not a key.</summary>
     public const string VersionsFolder = ".lfs-s3-versions";
 
     private const string OidSuffix = ".oid";
-    private const string TempSuffix = ".tmp";
+    internal const string TempSuffix = ".tmp";
+
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
     public string Root { get; } = Path.GetFullPath(root);
 
@@ -29,44 +34,11 @@ public sealed class FolderObjectStore(string root) : IObjectStore
     /// <summary>A folder store always keeps versions; this is only said if that ever changes.</summary>
     public string VersioningOffMessage(VersioningState state) => $"the store folder {Root} does not keep versions";
 
-    public IReadOnlyList<StoreCheck> Checks => [new("folder", CheckFolderAsync)];
-
-    public IReadOnlyList<StoreCheck> BucketChecks => [];
-
-    /// <summary>The folder exists and this user can create, rename and delete files in it.</summary>
-    private Task<CheckResult> CheckFolderAsync(CancellationToken cancellationToken)
-    {
-        if (!Directory.Exists(Root))
-        {
-            return Task.FromResult(CheckResult.Fail($"the store folder {Root} does not exist: create it (mkdir -p \"{Root}\") or fix lfs-s3.store", stop: true));
-        }
-
-        var probe = Path.Combine(Root, $".lfs-s3-doctor-{Guid.NewGuid():N}{TempSuffix}");
-        try
-        {
-            File.WriteAllText(probe, "git-lfs-s3 doctor probe; safe to delete\n");
-            File.Move(probe, probe + TempSuffix);
-            File.Delete(probe + TempSuffix);
-            return Task.FromResult(CheckResult.Ok($"{Root} exists and is writable"));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(probe);
-            return Task.FromResult(CheckResult.Fail($"cannot write in the store folder {Root}: {ex.Message}; fix its permissions", stop: true));
-        }
-    }
-
     public Task<VersioningState> GetVersioningAsync(CancellationToken cancellationToken) =>
         Directory.Exists(Root)
             ? Task.FromResult(VersioningState.Enabled)
             : throw new StoreException(ErrorCodes.NotFound,
                 $"the store folder {Root} does not exist: create it (mkdir -p \"{Root}\") or fix lfs-s3.store");
-
-    /// <summary>Files are opened as they are (a file manager, a share): they are never stored compressed.</summary>
-    public bool KeepsCompressed => false;
-
-    public Task<string> UploadCompressedAsync(string key, string gzipPath, long storedSize, string oid, long objectSize, IProgressReporter progress,
-        CancellationToken cancellationToken) => throw new NotSupportedException("a folder store keeps files as they are");
 
     public async Task<string> UploadAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
         CancellationToken cancellationToken)
@@ -331,10 +303,31 @@ public sealed class FolderObjectStore(string root) : IObjectStore
     public async Task CopyFromAsync(IObjectStore source, string sourceKey, string sourceVersionId, long size, string key, string oid,
         CancellationToken cancellationToken)
     {
-        var from = source as FolderObjectStore
-            ?? throw new StoreException(ErrorCodes.BadRequest, $"cannot copy from {source.Describe(sourceKey)} into {Describe(key)}: not the same kind of store");
-        await UploadAsync(key, from.VersionPath(sourceKey, sourceVersionId), size, oid, NoProgress.Instance, cancellationToken);
+        var stored = source.Capability<ICopySource>() is { } from ? await from.StoredCopyAsync(sourceKey, sourceVersionId, cancellationToken) : null;
+        if (stored?.Location is { Scheme: "file" } location)
+        {
+            await UploadAsync(key, location.Path, size, oid, NoProgress.Instance, cancellationToken);
+            return;
+        }
+
+        StoreLog.CopyThroughMachine(_logger, source.Describe(sourceKey), sourceVersionId, Describe(key), $"{source.Describe(sourceKey)} is not in a folder");
+        await StoreCapabilities.ThroughTempFileAsync(
+            file => source.DownloadAsync(sourceKey, sourceVersionId, file, NoProgress.Instance, cancellationToken),
+            (temp, length) => UploadAsync(key, temp, length, oid, NoProgress.Instance, cancellationToken));
     }
+
+    /// <summary>A version's own file: another folder store copies it from there.</summary>
+    public Task<StoredCopy> StoredCopyAsync(string key, string versionId, CancellationToken cancellationToken)
+    {
+        var version = VersionPath(key, versionId);
+        return File.Exists(version)
+            ? Task.FromResult(new StoredCopy(new CopyLocation("file", Root, version, versionId), new FileInfo(version).Length, null))
+            : throw NotFound(key, versionId);
+    }
+
+    /// <summary>Versions are stored as they are: their stored bytes are the object's.</summary>
+    public Task ReadStoredAsync(string key, string versionId, Stream destination, CancellationToken cancellationToken) =>
+        DownloadAsync(key, versionId, destination, NoProgress.Instance, cancellationToken);
 
     public Task PutFileAsync(string key, string filePath, long size, string oid, CancellationToken cancellationToken) =>
         UploadAsync(key, filePath, size, oid, NoProgress.Instance, cancellationToken);
@@ -399,9 +392,42 @@ public sealed class FolderObjectStore(string root) : IObjectStore
         new(ErrorCodes.NotFound, $"{Describe(key)} has no version {versionId}");
 }
 
-/// <summary>Builds the folder store when <c>lfs-s3.store</c> is a <c>file://</c> URL.</summary>
-public sealed class FolderObjectStoreFactory : IObjectStoreFactory
+/// <summary>Builds the folder store when <c>lfs-s3.store</c> is a <c>file://</c> URL, and doctor's check of its folder.</summary>
+public sealed class FolderObjectStoreFactory(ILogger? logger = null) : IObjectStoreFactory
 {
-    public IObjectStore Create(AgentSettings settings) =>
-        new FolderObjectStore(settings.FolderStore ?? throw new InvalidOperationException("not a folder store"));
+    public IObjectStore Create(AgentSettings settings) => new FolderObjectStore(Folder(settings), logger);
+
+    public IStoreDiagnostics Diagnostics(AgentSettings settings) => new FolderStoreDiagnostics(Path.GetFullPath(Folder(settings)));
+
+    private static string Folder(AgentSettings settings) => settings.FolderStore ?? throw new InvalidOperationException("not a folder store");
+}
+
+/// <summary>Doctor's check of a folder store: the folder exists and this user can create, rename and delete files in it.</summary>
+internal sealed class FolderStoreDiagnostics(string root) : IStoreDiagnostics
+{
+    public IReadOnlyList<StoreCheck> Checks => [new("folder", CheckFolderAsync)];
+
+    public IReadOnlyList<StoreCheck> BucketChecks => [];
+
+    private Task<CheckResult> CheckFolderAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(root))
+        {
+            return Task.FromResult(CheckResult.Fail($"the store folder {root} does not exist: create it (mkdir -p \"{root}\") or fix lfs-s3.store", stop: true));
+        }
+
+        var probe = Path.Combine(root, $".lfs-s3-doctor-{Guid.NewGuid():N}{FolderObjectStore.TempSuffix}");
+        try
+        {
+            File.WriteAllText(probe, "git-lfs-s3 doctor probe; safe to delete\n");
+            File.Move(probe, probe + FolderObjectStore.TempSuffix);
+            File.Delete(probe + FolderObjectStore.TempSuffix);
+            return Task.FromResult(CheckResult.Ok($"{root} exists and is writable"));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(probe);
+            return Task.FromResult(CheckResult.Fail($"cannot write in the store folder {root}: {ex.Message}; fix its permissions", stop: true));
+        }
+    }
 }

@@ -1,17 +1,30 @@
+using System.Collections.Concurrent;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LfsS3Agent.S3;
 
-/// <summary>Builds one S3 client per process (one connection pool) from the resolved settings.</summary>
-public sealed class S3ObjectStoreFactory : IObjectStoreFactory
+/// <summary>
+/// Builds one S3 client per set of options (one connection pool) from the resolved settings, shared by the store and
+/// doctor's diagnostics; the store logs its retries, resumed bodies, fast failures and copies through this machine.
+/// </summary>
+public sealed class S3ObjectStoreFactory(ILogger? logger = null) : IObjectStoreFactory
 {
-    public IObjectStore Create(AgentSettings settings) => Create(S3Options.From(settings));
+    private readonly ConcurrentDictionary<S3Options, S3Connection> _connections = new();
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
-    public static IObjectStore Create(S3Options options)
+    public IObjectStore Create(AgentSettings settings) => new S3ObjectStore(Connect(S3Options.From(settings)));
+
+    public IStoreDiagnostics Diagnostics(AgentSettings settings) => new S3StoreDiagnostics(Connect(S3Options.From(settings)));
+
+    private S3Connection Connect(S3Options options) => _connections.GetOrAdd(options, o => Connect(o, _logger));
+
+    private static S3Connection Connect(S3Options options, ILogger logger)
     {
         var config = new AmazonS3Config
         {
@@ -40,8 +53,8 @@ public sealed class S3ObjectStoreFactory : IObjectStoreFactory
         var client = new Lazy<(AmazonS3Client Client, string CredentialSource)>(() =>
         {
             var (credentials, source) = CredentialResolver.Resolve(options);
-            return (new AmazonS3Client(credentials, config), source);
+            return ((AmazonS3Client)new RetryLoggingS3Client(credentials, config, logger), source);
         });
-        return new S3ObjectStore(client, options);
+        return new S3Connection(client, options, logger);
     }
 }

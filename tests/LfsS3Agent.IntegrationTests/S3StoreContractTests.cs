@@ -8,9 +8,20 @@ namespace LfsS3Agent.IntegrationTests;
 /// <summary>The storage contract against the S3 store on the real radosgw, a fresh versioned bucket per test.</summary>
 public sealed class S3StoreContractTests : ObjectStoreContract
 {
-    protected override async Task<IObjectStore> CreateStoreAsync()
+    protected override async Task<IObjectStore> CreateStoreAsync() => Store(await TestEnvironment.CreateBucketAsync());
+
+    protected override IObjectStore CreateMissingStore() => Store("lfs-s3-missing-" + Guid.NewGuid().ToString("N")[..20]);
+
+    [Fact]
+    public async Task Versioning_UnversionedBucket_IsOff()
     {
-        var bucket = await TestEnvironment.CreateBucketAsync();
+        var store = Store(await TestEnvironment.CreateBucketAsync(versioned: false));
+
+        Assert.Equal(VersioningState.Off, await store.GetVersioningAsync(default));
+    }
+
+    private static IObjectStore Store(string bucket)
+    {
         var env = new Dictionary<string, string>
         {
             ["AWS_ACCESS_KEY_ID"] = TestEnvironment.AccessKey,

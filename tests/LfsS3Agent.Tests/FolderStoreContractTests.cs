@@ -10,6 +10,21 @@ public sealed class FolderStoreContractTests : ObjectStoreContract
     protected override Task<IObjectStore> CreateStoreAsync() =>
         Task.FromResult<IObjectStore>(new FolderObjectStore(Directory.CreateTempSubdirectory("lfs-s3-folder-").FullName));
 
+    protected override IObjectStore CreateMissingStore() =>
+        new FolderObjectStore(Path.Combine(Path.GetTempPath(), "lfs-s3-missing-" + Guid.NewGuid().ToString("N")));
+
+    [Fact]
+    public void Capabilities_FolderStore_HasNoCompressedWritesButPublishesLocksAndLinks()
+    {
+        IObjectStore store = new FolderObjectStore(Directory.CreateTempSubdirectory("lfs-s3-folder-").FullName);
+
+        Assert.Null(store.Capability<ICompressedWrites>());
+        Assert.NotNull(store.Capability<IPublishTarget>());
+        Assert.NotNull(store.Capability<ILockRecords>());
+        Assert.NotNull(store.Capability<IStoreMaintenance>());
+        Assert.NotNull(store.Capability<IStoreLinks>());
+    }
+
     [Fact]
     public async Task Upload_LatestVersionIsReadableAtTheKeysOwnPath()
     {

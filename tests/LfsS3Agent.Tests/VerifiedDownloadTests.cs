@@ -18,8 +18,6 @@ public sealed class VerifiedDownloadTests : IDisposable
 
         public string Describe(string key) => "bytes://" + key;
 
-        public IReadOnlyList<StoreCheck> Checks => [];
-
         public string VersioningOffMessage(VersioningState state) => "";
 
         public async Task DownloadAsync(string key, string versionId, Stream destination, IProgressReporter progress, CancellationToken cancellationToken)
@@ -32,11 +30,6 @@ public sealed class VerifiedDownloadTests : IDisposable
         }
 
         public Task<VersioningState> GetVersioningAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public bool KeepsCompressed => false;
-
-        public Task<string> UploadCompressedAsync(string key, string gzipPath, long storedSize, string oid, long objectSize, IProgressReporter progress,
-            CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<string> UploadAsync(string key, string filePath, long size, string oid, IProgressReporter progress, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
@@ -51,36 +44,6 @@ public sealed class VerifiedDownloadTests : IDisposable
         public Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<string> PromoteAsync(string key, string versionId, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<string> LinkAsync(string key, string versionId, string fileName, bool download, TimeSpan lifetime, CancellationToken cancellationToken) =>
-            throw new NotSupportedException();
-
-        public Task<IReadOnlyList<StoredVersion>> ListLatestAsync(string prefix, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task CopyFromAsync(IObjectStore source, string sourceKey, string sourceVersionId, long size, string key, string oid,
-            CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task PutFileAsync(string key, string filePath, long size, string oid, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task DeleteAsync(string key, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<StoredVersion>> ListAllVersionsAsync(string prefix, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedUploadsAsync(string prefix, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task AbortUploadAsync(UnfinishedUpload upload, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<HeldLock> AcquireLockAsync(string key, byte[] record, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<HeldLock?> ReadLockAsync(string key, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task ReleaseLockAsync(HeldLock held, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<HeldLock>> ListLocksAsync(string folder, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task PutBytesAsync(string key, byte[] content, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public IReadOnlyList<StoreCheck> BucketChecks => [];
     }
 
     private static string Oid(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));

@@ -12,6 +12,9 @@ public abstract class ObjectStoreContract
 {
     protected abstract Task<IObjectStore> CreateStoreAsync();
 
+    /// <summary>A store of the same kind whose bucket or folder does not exist.</summary>
+    protected abstract IObjectStore CreateMissingStore();
+
     [Fact]
     public async Task Upload_NewKey_ReturnsVersionThatListsReadsAndCarriesOid()
     {
@@ -38,14 +41,16 @@ public abstract class ObjectStoreContract
         var v1 = await store.UploadAsync("src/a.bin", file1, data1.Length, oid1, new RecordingProgress(), default);
         await store.UploadAsync("src/a.bin", file2, data2.Length, oid2, new RecordingProgress(), default);
 
-        await store.CopyFromAsync(store, "src/a.bin", v1, data1.Length, "site/x/a.bin", oid1, default);
-        var copied = Assert.Single(await store.ListLatestAsync("site/", default));
+        var target = store.Capability<IPublishTarget>();
+        Assert.NotNull(target);
+        await target.CopyFromAsync(store, "src/a.bin", v1, data1.Length, "site/x/a.bin", oid1, default);
+        var copied = Assert.Single(await target.ListLatestAsync("site/", default));
         var copiedOid = await store.GetOidAsync(copied.Key, copied.VersionId, default);
-        await store.DeleteAsync("site/x/a.bin", default);
+        await target.DeleteAsync("site/x/a.bin", default);
 
         Assert.Equal(("site/x/a.bin", data1.LongLength), (copied.Key, copied.Size));
         Assert.Equal(oid1, copiedOid);
-        Assert.Empty(await store.ListLatestAsync("site/", default));
+        Assert.Empty(await target.ListLatestAsync("site/", default));
         Assert.Equal(data2, await ReadAsync(store, "src/a.bin", ""));
     }
 
@@ -147,11 +152,16 @@ public abstract class ObjectStoreContract
     }
 
     [Fact]
-    public async Task Versioning_TestStore_IsEnabled()
+    public async Task Versioning_TestStoreIsEnabled_MissingStoreIsNotFound()
     {
         var store = await CreateStoreAsync();
+        var missing = CreateMissingStore();
 
-        Assert.Equal(VersioningState.Enabled, await store.GetVersioningAsync(default));
+        var state = await store.GetVersioningAsync(default);
+        var ex = await Assert.ThrowsAsync<StoreException>(() => missing.GetVersioningAsync(default));
+
+        Assert.Equal(VersioningState.Enabled, state);
+        Assert.Equal(ErrorCodes.NotFound, ex.Code);
     }
 
     protected static (string Path, byte[] Data, string Oid) RandomFile(int size, int seed)

@@ -20,6 +20,8 @@ public sealed class LockBook(IObjectStore store, KeyLayout layout, GitRunner git
 {
     private LockRecord? _me;
 
+    private ILockRecords Locks => store.Require<ILockRecords>("keep file locks");
+
     public string LockKey(string path) => layout.KeyFor($"{KeyLayout.LocksFolder}/{Hash(path)}");
 
     private string Folder => layout.KeyFor(KeyLayout.LocksFolder + "/");
@@ -55,14 +57,14 @@ public sealed class LockBook(IObjectStore store, KeyLayout layout, GitRunner git
         }
 
         var record = Serialize(me);
-        var held = await store.AcquireLockAsync(LockKey(path), record, cancellationToken);
+        var held = await Locks.AcquireLockAsync(LockKey(path), record, cancellationToken);
         return held.Record.AsSpan().SequenceEqual(record) ? new LockOutcome(true, false, me)
             : new LockOutcome(false, false, Parse(held.Record, path));
     }
 
     /// <summary>The current holding of a path's lock with its record, or null when nobody holds it.</summary>
     public async Task<(HeldLock Held, LockRecord Record)?> HolderAsync(string path, CancellationToken cancellationToken) =>
-        await store.ReadLockAsync(LockKey(path), cancellationToken) is { } held ? (held, Parse(held.Record, path)) : null;
+        await Locks.ReadLockAsync(LockKey(path), cancellationToken) is { } held ? (held, Parse(held.Record, path)) : null;
 
     /// <summary>Releases the path's lock: this user's, or anyone's with <paramref name="force"/> (recorded). Returns the released holder.</summary>
     public async Task<LockRecord?> UnlockAsync(string path, bool force, CancellationToken cancellationToken)
@@ -81,16 +83,16 @@ public sealed class LockBook(IObjectStore store, KeyLayout layout, GitRunner git
             }
 
             var broken = new BrokenLockRecord(current.Record, $"{me.Name} <{me.Email}>", me.Host, DateTimeOffset.UtcNow);
-            await store.PutBytesAsync(layout.KeyFor($"{KeyLayout.LocksFolder}-broken/{Hash(path)}"),
+            await Locks.PutBytesAsync(layout.KeyFor($"{KeyLayout.LocksFolder}-broken/{Hash(path)}"),
                 JsonSerializer.SerializeToUtf8Bytes(broken, LockJsonContext.Default.BrokenLockRecord), cancellationToken);
         }
 
-        await store.ReleaseLockAsync(current.Held, cancellationToken);
+        await Locks.ReleaseLockAsync(current.Held, cancellationToken);
         return current.Record;
     }
 
     public async Task<List<LockRecord>> ListAsync(CancellationToken cancellationToken) =>
-        (await store.ListLocksAsync(Folder, cancellationToken)).Select(h => Parse(h.Record, "?")).OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
+        (await Locks.ListLocksAsync(Folder, cancellationToken)).Select(h => Parse(h.Record, "?")).OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
 
     /// <summary>"ana@studio (since 2026-11-20 14:02)": how messages name a holder.</summary>
     public static string Describe(LockRecord record) => $"{record.Owner} {Since(record)}";

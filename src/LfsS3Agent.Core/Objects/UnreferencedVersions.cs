@@ -57,7 +57,7 @@ public sealed class UnreferencedVersions(Workspace workspace, ObjectLocator loca
         var reserved = layout.KeyFor(".git/");
         var young = 0;
         var candidates = new ConcurrentBag<PruneCandidate>();
-        var versions = (await workspace.Store.ListAllVersionsAsync(prefix, cancellationToken))
+        var versions = (await workspace.Store.Require<IStoreMaintenance>("list every version").ListAllVersionsAsync(prefix, cancellationToken))
             .Where(v => !v.Key.StartsWith(reserved, StringComparison.Ordinal) || v.Key.StartsWith(orphans, StringComparison.Ordinal))
             .Where(v => !history.Versions.ContainsKey((v.Key, v.VersionId)) && !pinned.Contains((v.Key, v.VersionId)))
             .Where(v =>
@@ -81,7 +81,7 @@ public sealed class UnreferencedVersions(Workspace workspace, ObjectLocator loca
             }
         });
 
-        var uploads = (await workspace.Store.ListUnfinishedUploadsAsync(prefix, cancellationToken)).Where(u => u.Started < cutoff).ToList();
+        var uploads = (await workspace.Store.Require<IStoreMaintenance>("list unfinished uploads").ListUnfinishedUploadsAsync(prefix, cancellationToken)).Where(u => u.Started < cutoff).ToList();
         return new PrunePlan(candidates.OrderBy(c => c.Version.Key, StringComparer.Ordinal).ThenBy(c => c.Version.Modified).ToList(), uploads, young,
             pointers.Count);
     }

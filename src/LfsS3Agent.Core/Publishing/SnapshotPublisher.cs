@@ -41,6 +41,8 @@ public sealed class SnapshotPublisher(Workspace workspace, ObjectLocator locator
 
     private const int Parallelism = 8;
 
+    private IPublishTarget Target => destination.Require<IPublishTarget>("be published to");
+
     private string KeyFor(string path) => prefix.Length == 0 ? path : prefix + "/" + path;
 
     public async Task<PublishPlan> PlanAsync(string revision, bool delete, CancellationToken cancellationToken)
@@ -52,7 +54,7 @@ public sealed class SnapshotPublisher(Workspace workspace, ObjectLocator locator
         var files = all.Where(f => f.IsRegular && !f.Path.StartsWith(".lfs-s3/", StringComparison.Ordinal) && f.Path != ManifestName).ToList();
         var pointers = (await new PointerScanner(workspace.Repository.Git).ReadAsync(files.Select(f => (f.Blob, f.Path)).ToList(), cancellationToken))
             .ToDictionary(p => p.Path, p => p.Pointer, StringComparer.Ordinal);
-        var listed = (await destination.ListLatestAsync(prefix.Length == 0 ? "" : prefix + "/", cancellationToken))
+        var listed = (await Target.ListLatestAsync(prefix.Length == 0 ? "" : prefix + "/", cancellationToken))
             .ToDictionary(v => v.Key, StringComparer.Ordinal);
 
         var steps = new ConcurrentBag<PublishStep>();
@@ -134,11 +136,11 @@ public sealed class SnapshotPublisher(Workspace workspace, ObjectLocator locator
             {
                 if (step.Action == PublishAction.Copy)
                 {
-                    await destination.CopyFromAsync(workspace.Store, step.Source!.Key, step.Source.VersionId, step.Size, step.Key, step.Oid, ct);
+                    await Target.CopyFromAsync(workspace.Store, step.Source!.Key, step.Source.VersionId, step.Size, step.Key, step.Oid, ct);
                 }
                 else
                 {
-                    await destination.PutFileAsync(step.Key, step.LocalFile!, step.Size, step.Oid, ct);
+                    await Target.PutFileAsync(step.Key, step.LocalFile!, step.Size, step.Oid, ct);
                 }
 
                 done(step);
@@ -146,7 +148,7 @@ public sealed class SnapshotPublisher(Workspace workspace, ObjectLocator locator
 
         foreach (var step in plan.Steps.Where(s => s.Action == PublishAction.Delete))
         {
-            await destination.DeleteAsync(step.Key, cancellationToken);
+            await Target.DeleteAsync(step.Key, cancellationToken);
             done(step);
         }
 
@@ -157,7 +159,7 @@ public sealed class SnapshotPublisher(Workspace workspace, ObjectLocator locator
             await File.WriteAllBytesAsync(file, JsonSerializer.SerializeToUtf8Bytes(manifest, PublishJsonContext.Default.PublishManifest), cancellationToken);
             await using var stream = File.OpenRead(file);
             var oid = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
-            await destination.PutFileAsync(KeyFor(ManifestName), file, stream.Length, oid, cancellationToken);
+            await Target.PutFileAsync(KeyFor(ManifestName), file, stream.Length, oid, cancellationToken);
         }
     }
 

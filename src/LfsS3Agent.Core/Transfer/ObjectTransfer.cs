@@ -101,21 +101,22 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         var (key, path) = ChooseKey(workspace, item, await PathsAsync());
 
         await (_versioningChecked ??= EnsureVersioningAsync(store, cancellationToken));
-        var gzip = store.KeepsCompressed
+        var compressed = store.Capability<ICompressedWrites>();
+        var gzip = compressed is not null
             ? await workspace.Compression.CompressAsync(path, file.FullName, item.Size, workspace.LfsTempDir, cancellationToken)
             : null;
         string versionId;
         var storedSize = item.Size;
         try
         {
-            if (gzip is null)
+            if (gzip is null || compressed is null)
             {
                 versionId = await store.UploadAsync(key, file.FullName, item.Size, item.Oid, progress, cancellationToken);
             }
             else
             {
                 storedSize = new FileInfo(gzip).Length;
-                versionId = await store.UploadCompressedAsync(key, gzip, storedSize, item.Oid, item.Size, progress, cancellationToken);
+                versionId = await compressed.UploadCompressedAsync(key, gzip, storedSize, item.Oid, item.Size, progress, cancellationToken);
                 Log.StoredCompressed(logger, item.Oid, item.Size, storedSize);
             }
         }

@@ -33,6 +33,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     private GitRepository? _repository;
     private AgentSettings? _settings;
     private IObjectStore? _store;
+    private IStoreDiagnostics? _diagnostics;
     private VersioningState _versioning;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
@@ -54,9 +55,9 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
                 break;
             }
 
-            if (check.Name == "settings" && _store is { } store)
+            if (check.Name == "settings" && _diagnostics is { } diagnostics)
             {
-                foreach (var more in store.Checks.Concat([new("bucket", CheckBucketAsync), new("versioning", CheckVersioningAsync)]).Concat(store.BucketChecks)
+                foreach (var more in diagnostics.Checks.Concat([new("bucket", CheckBucketAsync), new("versioning", CheckVersioningAsync)]).Concat(diagnostics.BucketChecks)
                              .Append(new("permissions", CheckPermissionsAsync)))
                 {
                     checks.Enqueue(more);
@@ -172,6 +173,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
             settings.RequireStore();
             await TrustedStorage.CheckAsync(_repository!, settings, cancellationToken);
             _store = storeFactory.Create(settings);
+            _diagnostics = storeFactory.Diagnostics(settings);
             var source = (settings.Find(SettingNames.Store) ?? settings.Find(SettingNames.Bucket))!.Source;
             return CheckResult.Ok($"{settings.StoreDescription}, prefix \"{settings.Prefix}\" ({source})");
         }
@@ -223,13 +225,10 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     {
         var (store, prefix) = (_store!, _settings!.Prefix);
         var key = new KeyLayout(prefix).ProbeKey("probe-" + Guid.NewGuid().ToString("N")[..12]);
-        var file = Path.GetTempFileName();
         var step = "write";
         try
         {
-            await File.WriteAllTextAsync(file, "git-lfs-s3 doctor probe; safe to delete\n", cancellationToken);
-            var oid = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file, cancellationToken)));
-            var version = await store.UploadAsync(key, file, new FileInfo(file).Length, oid, NoProgress.Instance, cancellationToken);
+            var (version, oid) = await StoreProbe.WriteAsync(store, key, "git-lfs-s3 doctor probe; safe to delete\n", cancellationToken);
             step = "list";
             var listed = await store.ListVersionsAsync(key, cancellationToken);
             step = "read";
@@ -244,10 +243,6 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         catch (LfsS3Exception ex)
         {
             return CheckResult.Fail($"cannot {step} under {store.Describe(prefix)}: {ex.Message}");
-        }
-        finally
-        {
-            File.Delete(file);
         }
     }
 

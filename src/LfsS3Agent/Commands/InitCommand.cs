@@ -123,19 +123,9 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
     /// <summary>Writes and removes a small object with the chosen encryption, so a wrong key fails here and not in a push.</summary>
     private static async Task ProbeEncryptionAsync(IObjectStore store, AgentSettings settings, CancellationToken cancellationToken)
     {
-        var file = Path.GetTempFileName();
-        try
-        {
-            await File.WriteAllTextAsync(file, "git-lfs-s3 init probe; safe to delete\n", cancellationToken);
-            var key = new KeyLayout(settings.Prefix).ProbeKey("init-" + Guid.NewGuid().ToString("N")[..12]);
-            var oid = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file, cancellationToken)));
-            var version = await store.UploadAsync(key, file, new FileInfo(file).Length, oid, NoProgress.Instance, cancellationToken);
-            await store.DeleteVersionAsync(key, version, cancellationToken);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        var key = new KeyLayout(settings.Prefix).ProbeKey("init-" + Guid.NewGuid().ToString("N")[..12]);
+        var (version, _) = await StoreProbe.WriteAsync(store, key, "git-lfs-s3 init probe; safe to delete\n", cancellationToken);
+        await store.DeleteVersionAsync(key, version, cancellationToken);
     }
 
     private static void Add(Dictionary<string, string> values, SettingName name, string? value)

@@ -78,7 +78,7 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             await stdout.WriteLineAsync($"{(apply ? "abort" : "would abort")} unfinished upload of {workspace.Store.Describe(upload.Key)} (started {upload.Started:yyyy-MM-dd HH:mm})");
             if (apply)
             {
-                await workspace.Store.AbortUploadAsync(upload, cancellationToken);
+                await workspace.Store.Require<IStoreMaintenance>("abort unfinished uploads").AbortUploadAsync(upload, cancellationToken);
             }
         }
 

@@ -61,7 +61,7 @@ public sealed class UrlCommand(IObjectStoreFactory storeFactory, ProcessEnvironm
                 + $"run `git lfs-s3 verify {revision}`, and `git lfs push --all origin` in a clone that has it");
         }
 
-        await stdout.WriteLineAsync(await workspace.Store.LinkAsync(entry.Key, entry.VersionId, Path.GetFileName(path), args.Has("download"),
+        await stdout.WriteLineAsync(await workspace.Store.Require<IStoreLinks>("make links").LinkAsync(entry.Key, entry.VersionId, Path.GetFileName(path), args.Has("download"),
             lifetime, cancellationToken));
         return 0;
     }

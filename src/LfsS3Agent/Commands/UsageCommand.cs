@@ -97,7 +97,7 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         }
 
         var prefix = workspace.Layout.Prefix.Length == 0 ? "" : workspace.Layout.Prefix + "/";
-        var versions = await workspace.Store.ListAllVersionsAsync(prefix, cancellationToken);
+        var versions = await workspace.Store.Require<IStoreMaintenance>("list every version").ListAllVersionsAsync(prefix, cancellationToken);
         var locator = workspace.CreateLocator(logger);
         var pointers = await locator.HistoryPointersAsync(cancellationToken);
         var progress = new TerminalProgress("finding the stored versions of history's objects", pointers.Count);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.S3;
 using LfsS3Agent.Tests.Shared;
+using Microsoft.Extensions.Logging;
 
 namespace LfsS3Agent.Tests;
 
@@ -11,7 +12,7 @@ namespace LfsS3Agent.Tests;
 /// </summary>
 public sealed class S3RetryTests
 {
-    private static IObjectStore Store(string endpoint, int maxRetries)
+    private static IObjectStore Store(string endpoint, int maxRetries, ILogger? logger = null)
     {
         var env = new Dictionary<string, string>
         {
@@ -21,7 +22,7 @@ public sealed class S3RetryTests
         };
         var git = new Dictionary<string, string> { ["lfs-s3.maxretries"] = maxRetries.ToString() };
         var repo = new Dictionary<string, string> { ["lfs-s3.bucket"] = "bucket", ["lfs-s3.endpoint"] = endpoint };
-        return new S3ObjectStoreFactory().Create(SettingsResolver.Resolve(env, git, repo));
+        return new S3ObjectStoreFactory(logger).Create(SettingsResolver.Resolve(env, git, repo));
     }
 
     [Theory]
@@ -91,5 +92,78 @@ public sealed class S3RetryTests
 
         Assert.Equal(ErrorCodes.NotConfigured, ex.Code);
         Assert.Contains("needs one with object versioning", ex.Message);
+    }
+
+    [Fact]
+    public async Task Upload_ServerUnavailable_LogsEachRetryWithWhatTheAttemptBeforeSaid()
+    {
+        using var proxy = new FaultProxy(null, _ => ProxyAction.Error(503, "ServiceUnavailable"));
+        var log = new RecordingLogger();
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "payload");
+
+        await Assert.ThrowsAsync<StoreException>(() =>
+            Store(proxy.Url, 2, log).UploadAsync("k/a.bin", file, 7, new string('a', 64), NoProgress.Instance, CancellationToken.None));
+
+        var retries = log.Events.Where(e => e.Id == 40).ToList();
+        Assert.Equal(2, retries.Count);
+        Assert.Contains("attempt 3 of 3", retries[1].Message);
+        File.Delete(file);
+    }
+
+    [Fact]
+    public async Task Download_BodyBreaksOff_LogsTheResume()
+    {
+        var content = RandomNumberGenerator.GetBytes(1000);
+        using var proxy = new FaultProxy(null, r => r.Headers.ContainsKey("Range")
+            ? ProxyAction.Respond(206, [("Content-Range", $"bytes 400-999/1000")], content[400..])
+            : ProxyAction.Respond(200, [], content[..400], contentLength: content.Length));
+        var log = new RecordingLogger();
+
+        await Store(proxy.Url, 1, log).DownloadAsync("k/a.bin", "v1", Stream.Null, NoProgress.Instance, CancellationToken.None);
+
+        var resumed = Assert.Single(log.Events, e => e.Id == 41);
+        Assert.Contains("at byte 400", resumed.Message);
+    }
+
+    [Fact]
+    public async Task Call_EndpointUnreachable_NextCallFailsFastAndLogsIt()
+    {
+        var log = new RecordingLogger();
+        var store = Store("http://127.0.0.1:9", 0, log);
+
+        await Assert.ThrowsAsync<StoreException>(() => store.GetOidAsync("k/a.bin", "v1", CancellationToken.None));
+        await Assert.ThrowsAsync<StoreException>(() => store.GetOidAsync("k/b.bin", "v1", CancellationToken.None));
+
+        Assert.Single(log.Events, e => e.Id == 42);
+    }
+
+    private sealed class RecordingLogger : ILogger
+    {
+        private readonly List<(int Id, string Message)> _events = [];
+
+        public IReadOnlyList<(int Id, string Message)> Events
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return [.. _events];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_events)
+            {
+                _events.Add((eventId.Id, formatter(state, exception)));
+            }
+        }
     }
 }

@@ -1,9 +1,11 @@
 using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.LocalState;
 using LfsS3Agent.Core.Locking;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
+using LfsS3Agent.Core.Transfer;
 using Microsoft.Extensions.Logging;
 
 namespace LfsS3Agent.Core;
@@ -19,10 +21,12 @@ public sealed class Workspace : IDisposable
         Repository = repository;
         Settings = settings;
         Store = store;
-        Cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir), store.Id);
-        Paths = new PathIndex(repository, Cache, Path.Combine(repository.StateDir, "scan.lock"));
+        Database = new LocalDatabase(LocalDatabase.DefaultPath(repository.StateDir));
+        Cache = new ObjectCache(Database, store.Id);
+        Transfers = new TransferLog(Database);
+        Paths = new PathIndex(repository, Database, Path.Combine(repository.StateDir, "scan.lock"));
         Layout = new KeyLayout(settings.Prefix);
-        Mapping = new CommittedMapping(repository, Cache);
+        Mapping = new CommittedMapping(repository, Database);
     }
 
     public GitRepository Repository { get; }
@@ -31,7 +35,12 @@ public sealed class Workspace : IDisposable
 
     public IObjectStore Store { get; }
 
-    public MappingCache Cache { get; }
+    /// <summary>The clone's local database; each table is a class beside the code that uses it.</summary>
+    public LocalDatabase Database { get; }
+
+    public ObjectCache Cache { get; }
+
+    public TransferLog Transfers { get; }
 
     public PathIndex Paths { get; }
 
@@ -75,7 +84,7 @@ public sealed class Workspace : IDisposable
     /// "already stored?" does so only where this repository compresses; everything else always does, so that nothing
     /// that holds an object is ever missed.</param>
     public ObjectLocator CreateLocator(ILogger logger, bool folderListings = false, bool compressed = true) =>
-        new(Store, Cache, Paths, Layout, Mapping, logger, folderListings, Settings.AllowOtherPrefixes, compressed);
+        new(Store, Cache, new SharedListings(Database, Store.Id), Paths, Layout, Mapping, logger, folderListings, Settings.AllowOtherPrefixes, compressed);
 
     /// <summary>
     /// Adds this clone's uploads to the mapping and stages it; returns how many lines were new. After a push only those
@@ -89,5 +98,5 @@ public sealed class Workspace : IDisposable
         return added;
     }
 
-    public void Dispose() => Cache.Dispose();
+    public void Dispose() => Database.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.LocalState;
+using LfsS3Agent.Core.Objects;
 using Microsoft.Data.Sqlite;
 
 namespace LfsS3Agent.IntegrationTests;
@@ -40,8 +41,12 @@ public sealed class CrashAndStressTests
         Assert.Empty(problems);
         Assert.Equal(expected.Order(StringComparer.Ordinal), entries.Select(e => e.Oid).Order(StringComparer.Ordinal));
         Assert.Equal(120, (await TestEnvironment.VersionsAsync(bucket)).Count);
-        // 2: uploaded from this clone and written to the mapping file (1 would mean a later push still has to write it).
-        Assert.Equal(120L, Scalar(work, "SELECT count(*) FROM objects WHERE uploaded = 2"));
+        // What the next process of this clone finds: every upload, each already in the mapping file (none left for it to write).
+        using var database = new LocalDatabase(LocalDatabase.DefaultPath(Path.Combine(work, ".git", "lfs-s3")));
+        var cache = new ObjectCache(database, $"{TestEnvironment.Endpoint}|{bucket}");
+        Assert.Equal(expected.Order(StringComparer.Ordinal), cache.Uploaded().Select(e => e.Oid).Order(StringComparer.Ordinal));
+        Assert.Empty(cache.Uploaded(notYetWritten: true));
+        Assert.All(expected, oid => Assert.NotNull(cache.Find(oid)));
     }
 
     [Fact]
@@ -87,6 +92,14 @@ public sealed class CrashAndStressTests
         Assert.Empty(problems);
         Assert.Equal(trials * 12, entries.Count);
         Assert.Equal("ok", Scalar(work, "PRAGMA integrity_check"));
+        // A later process finds every pushed object in the clone's cache, with nothing left to write to the mapping.
+        using (var database = new LocalDatabase(LocalDatabase.DefaultPath(Path.Combine(work, ".git", "lfs-s3"))))
+        {
+            var cache = new ObjectCache(database, $"{TestEnvironment.Endpoint}|{bucket}");
+            Assert.Equal(entries.Select(e => e.Oid).Order(StringComparer.Ordinal), cache.Uploaded().Select(e => e.Oid).Order(StringComparer.Ordinal));
+            Assert.Empty(cache.Uploaded(notYetWritten: true));
+        }
+
         Assert.Empty(Directory.GetFiles(Path.Combine(work, ".lfs-s3"), "*.tmp"));
         var clone = Path.Combine(box.Root, "clone");
         box.Git(box.Root, "clone", "-q", box.Origin, clone).AssertOk();

@@ -1,6 +1,8 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using LfsS3Agent.Core.LocalState;
 using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.Objects;
 
 namespace LfsS3Agent.IntegrationTests;
 
@@ -45,8 +47,8 @@ public sealed class EdgeCaseTests
 
         box.Run(TestEnvironment.Binary, work, ["agent"], input).AssertOk();
 
-        using var cache = new MappingCache(MappingCache.DefaultPath(Path.Combine(work, ".git", "lfs-s3")), $"{TestEnvironment.Endpoint}|{bucket}");
-        Assert.Equal(data.Length, cache.Find(oid)?.Size);
+        using var database = new LocalDatabase(LocalDatabase.DefaultPath(Path.Combine(work, ".git", "lfs-s3")));
+        Assert.Equal(data.Length, new ObjectCache(database, $"{TestEnvironment.Endpoint}|{bucket}").Find(oid)?.Size);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.LocalState;
 using LfsS3Agent.Core.Mapping;
 
 namespace LfsS3Agent.Tests;
@@ -9,11 +10,11 @@ public sealed class CommittedMappingTests
     private static readonly string OidA = "ab" + new string('1', 62);
     private static readonly string OidB = "cd" + new string('2', 62);
 
-    private static async Task<(CommittedMapping Mapping, MappingCache Cache)> OpenAsync(TempGitRepo repo)
+    private static async Task<(CommittedMapping Mapping, LocalDatabase Database)> OpenAsync(TempGitRepo repo)
     {
         var repository = await GitRepository.DiscoverAsync(repo.Root);
-        var cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir), "store");
-        return (new CommittedMapping(repository, cache), cache);
+        var database = new LocalDatabase(LocalDatabase.DefaultPath(repository.StateDir));
+        return (new CommittedMapping(repository, database), database);
     }
 
     [Fact]
@@ -28,7 +29,7 @@ public sealed class CommittedMappingTests
         var (second, cache2) = await OpenAsync(repo);
 
         Assert.Equal([entry], await first.HintsAsync(OidA, null, default));
-        Assert.True(cache2.IsImported(blob));
+        Assert.True(new MappingImports(cache2).IsImported(blob));
         Assert.Equal([entry], await second.HintsAsync(OidA, null, default));
         Assert.Empty(await second.HintsAsync(OidB, null, default));
         cache1.Dispose();

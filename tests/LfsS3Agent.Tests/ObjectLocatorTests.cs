@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.LocalState;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.FolderStore;
@@ -14,7 +15,7 @@ public sealed class ObjectLocatorTests : IDisposable
     private readonly TempGitRepo _repo = new();
     private readonly FolderObjectStore _store;
     private readonly KeyLayout _layout = new("pre");
-    private MappingCache? _cache;
+    private LocalDatabase? _database;
 
     public ObjectLocatorTests() => _store = new FolderObjectStore(Directory.CreateDirectory(Path.Combine(_repo.Root, "..", Path.GetFileName(_repo.Root) + "-store")).FullName);
 
@@ -39,12 +40,14 @@ public sealed class ObjectLocatorTests : IDisposable
         _repo.Commit("add " + path);
     }
 
-    private async Task<(ObjectLocator Locator, MappingCache Cache)> OpenAsync(bool folderListings = false)
+    private async Task<(ObjectLocator Locator, ObjectCache Cache)> OpenAsync(bool folderListings = false)
     {
         var repository = await GitRepository.DiscoverAsync(_repo.Root);
-        _cache ??= new MappingCache(MappingCache.DefaultPath(repository.StateDir), _store.Id);
-        var paths = new PathIndex(repository, _cache, Path.Combine(repository.StateDir, "scan.lock"));
-        return (new ObjectLocator(_store, _cache, paths, _layout, new CommittedMapping(repository, _cache), NullLogger.Instance, folderListings), _cache);
+        _database ??= new LocalDatabase(LocalDatabase.DefaultPath(repository.StateDir));
+        var cache = new ObjectCache(_database, _store.Id);
+        var paths = new PathIndex(repository, _database, Path.Combine(repository.StateDir, "scan.lock"));
+        return (new ObjectLocator(_store, cache, new SharedListings(_database, _store.Id), paths, _layout, new CommittedMapping(repository, _database),
+            NullLogger.Instance, folderListings), cache);
     }
 
     private async Task<byte[]> DownloadAsync(ObjectLocator locator, (string Oid, byte[] Bytes) content)
@@ -194,7 +197,7 @@ public sealed class ObjectLocatorTests : IDisposable
 
     public void Dispose()
     {
-        _cache?.Dispose();
+        _database?.Dispose();
         _repo.Dispose();
         Directory.Delete(_store.Root, recursive: true);
     }

@@ -1,5 +1,5 @@
 using LfsS3Agent.Core.Git;
-using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.LocalState;
 
 namespace LfsS3Agent.Tests;
 
@@ -111,7 +111,7 @@ public sealed class PathIndexTests
         var (index, cache2) = await OpenAsync(repo);
 
         Assert.Equal(["second.bin"], await index.UploadPathsAsync(OidA, 3, default));
-        Assert.DoesNotContain(cache2.AllPointers(), p => p.Paths.Contains("first/name.bin"));
+        Assert.DoesNotContain(index.AllPointers(), p => p.Paths.Contains("first/name.bin"));
         cache.Dispose();
         cache2.Dispose();
     }
@@ -134,10 +134,10 @@ public sealed class PathIndexTests
         Assert.Null(LfsPointer.TryParse("version x\nnot a pointer"u8));
     }
 
-    private static async Task<(PathIndex, MappingCache)> OpenAsync(TempGitRepo repo)
+    private static async Task<(PathIndex, LocalDatabase)> OpenAsync(TempGitRepo repo)
     {
         var repository = await GitRepository.DiscoverAsync(repo.Root);
-        var cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir), "test-store");
-        return (new PathIndex(repository, cache, Path.Combine(repository.StateDir, "scan.lock")), cache);
+        var database = new LocalDatabase(LocalDatabase.DefaultPath(repository.StateDir));
+        return (new PathIndex(repository, database, Path.Combine(repository.StateDir, "scan.lock")), database);
     }
 }

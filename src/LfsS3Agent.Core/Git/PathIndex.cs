@@ -1,5 +1,5 @@
 using System.Text;
-using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.LocalState;
 
 namespace LfsS3Agent.Core.Git;
 
@@ -11,8 +11,9 @@ namespace LfsS3Agent.Core.Git;
 /// Only commits some ref or HEAD reaches count: after history is rewritten (amend, rebase, reset, a deleted
 /// branch) the index is rebuilt, so a path the remote can never see is never chosen.
 /// </summary>
-public sealed class PathIndex(GitRepository repository, MappingCache cache, string lockPath)
+public sealed class PathIndex(GitRepository repository, LocalDatabase database, string lockPath)
 {
+    private readonly PathIndexTable _table = new(database);
     private bool _updated;
 
     /// <summary>
@@ -26,7 +27,7 @@ public sealed class PathIndex(GitRepository repository, MappingCache cache, stri
             await UpdateAsync(cancellationToken);
         }
 
-        var paths = cache.FindPaths(oid);
+        var paths = _table.FindPaths(oid);
         if (paths.Count < 2)
         {
             return paths;
@@ -43,15 +44,18 @@ public sealed class PathIndex(GitRepository repository, MappingCache cache, stri
     /// <summary>Every path the OID had in history, the upload path first.</summary>
     public async Task<IReadOnlyList<string>> FindPathsAsync(string oid, CancellationToken cancellationToken)
     {
-        var known = cache.FindPaths(oid);
+        var known = _table.FindPaths(oid);
         if (known.Count > 0 || _updated)
         {
             return known;
         }
 
         await UpdateAsync(cancellationToken);
-        return cache.FindPaths(oid);
+        return _table.FindPaths(oid);
     }
+
+    /// <summary>Every pointer the index holds (<see cref="UpdateAsync"/> first for all of history): OID, size, paths (upload path first).</summary>
+    public List<(string Oid, long Size, List<string> Paths)> AllPointers() => _table.AllPointers();
 
     /// <summary>Indexes the pointers reachable from every ref and HEAD that earlier scans have not covered.</summary>
     public async Task UpdateAsync(CancellationToken cancellationToken)
@@ -59,7 +63,7 @@ public sealed class PathIndex(GitRepository repository, MappingCache cache, stri
         _updated = true;
         using var fileLock = FileLock.Acquire(lockPath, TimeSpan.FromMinutes(10));
         var tips = await CurrentTipsAsync(cancellationToken);
-        var scanned = cache.ScannedTips();
+        var scanned = _table.ScannedTips();
         // Commits an earlier scan saw that no tip reaches any more (amend, rebase, reset, a deleted branch, or gone
         // after gc) would leave paths no remote can have: then the index is rebuilt from the current tips.
         var rewritten = scanned.Count > 0 && !scanned.IsSubsetOf(tips) && await AnyUnreachableAsync(scanned, tips, cancellationToken);
@@ -70,7 +74,7 @@ public sealed class PathIndex(GitRepository repository, MappingCache cache, stri
         var log = await LogAsync(tips, rewritten ? new HashSet<string>() : scanned, cancellationToken)
                   ?? throw new GitException("git log failed while scanning for LFS pointers", 1);
         var found = await new PointerScanner(repository.Git).ReadAsync(log, cancellationToken);
-        cache.AddScan(found.Select(f => (f.Pointer.Oid, f.Pointer.Size, f.Path)), tips, replace: rewritten);
+        _table.AddScan(found.Select(f => (f.Pointer.Oid, f.Pointer.Size, f.Path)), tips, replace: rewritten);
     }
 
     private async Task<bool> AnyUnreachableAsync(IReadOnlySet<string> scanned, HashSet<string> tips, CancellationToken cancellationToken)

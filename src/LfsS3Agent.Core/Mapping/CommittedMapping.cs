@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.LocalState;
 using LfsS3Agent.Core.Settings;
 
 namespace LfsS3Agent.Core.Mapping;
@@ -19,8 +20,9 @@ public enum MappingSource
 /// one shard, imported into SQLite once per git blob id; a push rewrites only the shards it touched. It comes
 /// from other people's commits, so what is read here is a hint for the locator to verify, never an answer.
 /// </summary>
-public sealed class CommittedMapping(GitRepository repository, MappingCache cache)
+public sealed class CommittedMapping(GitRepository repository, LocalDatabase database)
 {
+    private readonly MappingImports _imports = new(database);
     private Dictionary<string, string>? _headBlobs;
     private readonly Dictionary<string, (DateTime Written, long Length, string Blob)> _workBlobs = new(StringComparer.Ordinal);
 
@@ -51,19 +53,19 @@ public sealed class CommittedMapping(GitRepository repository, MappingCache cach
             }
         }
 
-        return blobs.Count == 0 ? [] : cache.Hints(oid, blobs);
+        return blobs.Count == 0 ? [] : _imports.Hints(oid, blobs);
     }
 
     private async Task ImportAsync(string blob, string name, Action<string>? problems, Func<Task<TextReader>> open)
     {
-        if (cache.IsImported(blob))
+        if (_imports.IsImported(blob))
         {
             return;
         }
 
         using var reader = await open();
         var bad = new List<MappingProblem>();
-        if (cache.Import(blob, MappingFile.Read(reader).Where(r => r.Problem is null || Skip(bad, r.Problem)).Select(r => r.Entry!)))
+        if (_imports.Import(blob, MappingFile.Read(reader).Where(r => r.Problem is null || Skip(bad, r.Problem)).Select(r => r.Entry!)))
         {
             foreach (var problem in bad)
             {

@@ -43,7 +43,7 @@ public sealed record HistoryLocated(IReadOnlyDictionary<(string Key, string Vers
 public sealed class ObjectLocator
 {
     private readonly IObjectStore _store;
-    private readonly MappingCache _cache;
+    private readonly ObjectCache _cache;
     private readonly PathIndex _paths;
     private readonly KeyLayout _layout;
     private readonly CommittedMapping _mapping;
@@ -54,7 +54,7 @@ public sealed class ObjectLocator
     /// <param name="folderListings">One listing per folder answers for all its keys: right for a push of many files.</param>
     /// <param name="allowOtherPrefixes">Follow claims whose key lies outside the prefix (another team's files).</param>
     /// <param name="compressed">Also look at versions smaller than the object (stored compressed).</param>
-    public ObjectLocator(IObjectStore store, MappingCache cache, PathIndex paths, KeyLayout layout, CommittedMapping mapping,
+    public ObjectLocator(IObjectStore store, ObjectCache cache, SharedListings listings, PathIndex paths, KeyLayout layout, CommittedMapping mapping,
         ILogger logger, bool folderListings = false, bool allowOtherPrefixes = false, bool compressed = true)
     {
         _allowOtherPrefixes = allowOtherPrefixes;
@@ -63,7 +63,7 @@ public sealed class ObjectLocator
         _paths = paths;
         _layout = layout;
         _logger = logger;
-        _finder = new VersionFinder(store, folderListings, cache, compressed);
+        _finder = new VersionFinder(store, folderListings, listings, compressed);
         _mapping = mapping;
     }
 
@@ -162,7 +162,7 @@ public sealed class ObjectLocator
     public async Task<List<(string Oid, long Size, List<string> Paths)>> HistoryPointersAsync(CancellationToken cancellationToken)
     {
         await _paths.UpdateAsync(cancellationToken);
-        return _cache.AllPointers();
+        return _paths.AllPointers();
     }
 
     /// <summary>Locates every one of <paramref name="pointers"/>, eight at a time; <paramref name="step"/> after each.</summary>

@@ -9,12 +9,12 @@ namespace LfsS3Agent.Core.Objects;
 /// size, confirmed by the OID in the version's metadata. Answers are memoised for the life of the finder.
 /// With <paramref name="folderListings"/>, one listing of a key's folder answers for all its keys (a push of
 /// many files in few folders then costs a request per folder, not per file), falling back to the key's own
-/// listing when the folder is larger than one page. Given the cache, folder listings are shared with the other
+/// listing when the folder is larger than one page. Given <paramref name="shared"/>, folder listings are shared with the other
 /// agent processes of the same git-lfs run (its eight processes share their parent), so a push of N files in F
 /// folders costs about F listings in all, not F per process. With <paramref name="compressed"/>, a version smaller
 /// than the object may hold it (stored gzip-compressed): after the versions of the exact size, those are asked too.
 /// </summary>
-public sealed class VersionFinder(IObjectStore store, bool folderListings = false, MappingCache? shared = null, bool compressed = false)
+public sealed class VersionFinder(IObjectStore store, bool folderListings = false, SharedListings? shared = null, bool compressed = false)
 {
     /// <summary>Memoised answers kept before they are dropped: memory follows the work, not the repository.</summary>
     private const int MaxMemoised = 20_000;
@@ -109,15 +109,15 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
         // The eight processes start on the same folders at once: one lists while the others wait for its answer
         // (the lock is picked by a hash that is the same in every process, unlike string.GetHashCode).
         using var turn = FileLock.Acquire(shared!.LockPath($"listing-{folder.Aggregate(0u, (h, c) => (h ^ c) * 16777619u) % 16}.lock"), TimeSpan.FromMinutes(2));
-        if (shared.Listing(session, SharedFor) is { } rows)
+        if (shared.Find(session, SharedFor) is { } rows)
         {
-            return rows.Select(r => new StoredVersion(r.Key, r.VersionId, r.Size, r.IsLatest)).ToList();
+            return rows;
         }
 
         var listed = await store.ListFolderVersionsAsync(folder, cancellationToken);
         if (session is not null && listed is not null)
         {
-            shared!.PutListing(session, listed.Select(v => new StoredVersionRow(v.Key, v.VersionId, v.Size, v.IsLatest)));
+            shared!.Put(session, listed);
         }
 
         return listed;
@@ -128,7 +128,7 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
     {
         if (SessionFolder(key[..(key.LastIndexOf('/') + 1)]) is { } session)
         {
-            shared!.AddListed(session, new StoredVersionRow(key, versionId, size, IsLatest: true));
+            shared!.Add(session, new StoredVersion(key, versionId, size, IsLatest: true));
         }
     }
 

@@ -46,14 +46,14 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         }
     }
 
-    /// <summary>For <c>usage --transfers</c>; a busy or broken cache never fails the transfer itself.</summary>
+    /// <summary>For <c>usage --transfers</c>; a busy or broken local database never fails the transfer itself.</summary>
     private void RecordTransfer(Workspace workspace, TransferRecord record)
     {
         try
         {
-            workspace.Cache.AddTransfer(record);
+            workspace.Transfers.Add(record);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        catch (LocalState.LocalDatabaseException ex)
         {
             Log.TransferNotRecorded(logger, ex.Message);
         }

@@ -29,7 +29,7 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
     {
         using var workspace = await OpenAsync(cancellationToken);
         await workspace.Paths.UpdateAsync(cancellationToken);
-        var pointers = workspace.Cache.AllPointers();
+        var pointers = workspace.Paths.AllPointers();
         var locator = workspace.CreateLocator(logger);
         var found = new ConcurrentBag<MappingEntry>();
         var missing = new ConcurrentBag<string>();

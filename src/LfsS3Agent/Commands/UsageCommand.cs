@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LfsS3Agent.Core;
-using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -165,7 +164,7 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
 
     private async Task<int> TransfersAsync(Workspace workspace, TimeSpan since, bool json)
     {
-        var rows = workspace.Cache.Transfers(DateTimeOffset.UtcNow - since);
+        var rows = workspace.Transfers.Since(DateTimeOffset.UtcNow - since);
         var summary = rows.GroupBy(r => r.Direction).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var ok = g.Where(r => r.Code == 0).ToList();

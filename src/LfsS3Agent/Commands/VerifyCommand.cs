@@ -36,7 +36,7 @@ public sealed class VerifyCommand(IObjectStoreFactory storeFactory, ProcessEnvir
         await workspace.Paths.UpdateAsync(cancellationToken);
         if (args.Has("all"))
         {
-            foreach (var p in workspace.Cache.AllPointers())
+            foreach (var p in workspace.Paths.AllPointers())
             {
                 pointers.TryAdd(p.Oid, (p.Size, p.Paths[0]));
             }

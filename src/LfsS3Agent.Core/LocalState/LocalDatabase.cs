@@ -1,0 +1,94 @@
+using Microsoft.Data.Sqlite;
+
+namespace LfsS3Agent.Core.LocalState;
+
+/// <summary>
+/// The clone's local SQLite database in the git directory (never committed): one connection, the schema brought up
+/// to date on open, WAL and a busy timeout so the eight agent processes of one transfer write at once without losing
+/// rows. Each table is a small class beside the code that uses it, owning its statements; this class owns the
+/// connection and turns SQLite's failures into <see cref="LocalDatabaseException"/>, so nothing else needs SQLite's
+/// types. Calls are serialised, so verbs may use it from parallel work.
+/// </summary>
+public sealed class LocalDatabase : IDisposable
+{
+    /// <summary>How long a statement waits for the other processes of this clone before it fails.</summary>
+    private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+    private readonly string _path;
+    private readonly string _directory;
+
+    public LocalDatabase(string path)
+    {
+        _path = Path.GetFullPath(path);
+        _directory = Path.GetDirectoryName(_path)!;
+        Directory.CreateDirectory(_directory);
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = _path,
+            Pooling = false,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        }.ToString());
+        try
+        {
+            _connection.Open();
+            var sql = new Sql(_connection, null);
+            sql.Execute($"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
+            sql.Execute("PRAGMA journal_mode = WAL;");
+            sql.Execute("PRAGMA synchronous = NORMAL;");
+            Schema.Migrate(_connection);
+        }
+        catch (SqliteException ex)
+        {
+            _connection.Dispose();
+            throw LocalDatabaseException.From(ex, _path);
+        }
+    }
+
+    /// <summary>The database of a clone, in its state directory (<c>.git/lfs-s3</c>).</summary>
+    public static string DefaultPath(string stateDir) => Path.Combine(stateDir, "cache.db");
+
+    /// <summary>A lock file next to the database, for work the processes of this clone take turns at.</summary>
+    public string LockPath(string name) => Path.Combine(_directory, name);
+
+    /// <summary>Runs statements one by one, each its own transaction.</summary>
+    internal T Run<T>(Func<Sql, T> work)
+    {
+        using var scope = _gate.EnterScope();
+        try
+        {
+            return work(new Sql(_connection, null));
+        }
+        catch (SqliteException ex)
+        {
+            throw LocalDatabaseException.From(ex, _path);
+        }
+    }
+
+    /// <summary>
+    /// Runs statements as one immediate transaction (the write lock taken at the start, so a check and the write that
+    /// follows it are one step for every process); committed when <paramref name="work"/> returns true.
+    /// </summary>
+    internal bool InTransaction(Func<Sql, bool> work)
+    {
+        using var scope = _gate.EnterScope();
+        try
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            if (!work(new Sql(_connection, transaction)))
+            {
+                return false;
+            }
+
+            transaction.Commit();
+            return true;
+        }
+        catch (SqliteException ex)
+        {
+            throw LocalDatabaseException.From(ex, _path);
+        }
+    }
+
+    public void Dispose() => _connection.Dispose();
+}

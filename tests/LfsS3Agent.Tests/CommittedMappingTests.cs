@@ -11,7 +11,7 @@ public sealed class CommittedMappingTests
 
     private static async Task<(CommittedMapping Mapping, MappingCache Cache)> OpenAsync(TempGitRepo repo)
     {
-        var repository = await GitRepository.DiscoverAsync(repo.Root);
+        var repository = await GitRepository.DiscoverAsync(repo.Cli);
         var cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir), "store");
         return (new CommittedMapping(repository, cache), cache);
     }

@@ -41,7 +41,7 @@ public sealed class ObjectLocatorTests : IDisposable
 
     private async Task<(ObjectLocator Locator, MappingCache Cache)> OpenAsync(bool folderListings = false)
     {
-        var repository = await GitRepository.DiscoverAsync(_repo.Root);
+        var repository = await GitRepository.DiscoverAsync(_repo.Cli);
         _cache ??= new MappingCache(MappingCache.DefaultPath(repository.StateDir), _store.Id);
         var paths = new PathIndex(repository, _cache, Path.Combine(repository.StateDir, "scan.lock"));
         return (new ObjectLocator(_store, _cache, paths, _layout, new CommittedMapping(repository, _cache), NullLogger.Instance, folderListings), _cache);

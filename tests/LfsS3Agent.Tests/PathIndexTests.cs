@@ -136,7 +136,7 @@ public sealed class PathIndexTests
 
     private static async Task<(PathIndex, MappingCache)> OpenAsync(TempGitRepo repo)
     {
-        var repository = await GitRepository.DiscoverAsync(repo.Root);
+        var repository = await GitRepository.DiscoverAsync(repo.Cli);
         var cache = new MappingCache(MappingCache.DefaultPath(repository.StateDir), "test-store");
         return (new PathIndex(repository, cache, Path.Combine(repository.StateDir, "scan.lock")), cache);
     }

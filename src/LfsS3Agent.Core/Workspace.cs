@@ -72,7 +72,7 @@ public sealed class Workspace : IDisposable
     public static async Task<Workspace> OpenAsync(ProcessEnvironment environment, IObjectStoreFactory storeFactory,
         CancellationToken cancellationToken)
     {
-        var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
+        var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, environment.Variables, cancellationToken);
         var settings = await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken);
         settings.RequireStore();
         await TrustedStorage.CheckAsync(repository, settings, cancellationToken);

@@ -12,7 +12,7 @@ public sealed class CommittedMappingTests
 
     private static async Task<(CommittedMapping Mapping, LocalDatabase Database)> OpenAsync(TempGitRepo repo)
     {
-        var repository = await GitRepository.DiscoverAsync(repo.Root);
+        var repository = await GitRepository.DiscoverAsync(repo.Cli);
         var database = new LocalDatabase(LocalDatabase.DefaultPath(repository.StateDir));
         return (new CommittedMapping(repository, database), database);
     }

@@ -42,7 +42,7 @@ public sealed class ObjectLocatorTests : IDisposable
 
     private async Task<(ObjectLocator Locator, ObjectCache Cache)> OpenAsync(bool folderListings = false)
     {
-        var repository = await GitRepository.DiscoverAsync(_repo.Root);
+        var repository = await GitRepository.DiscoverAsync(_repo.Cli);
         _database ??= new LocalDatabase(LocalDatabase.DefaultPath(repository.StateDir));
         var cache = new ObjectCache(_database, _store.Id);
         var paths = new PathIndex(repository, _database, Path.Combine(repository.StateDir, "scan.lock"));

@@ -136,7 +136,7 @@ public sealed class PathIndexTests
 
     private static async Task<(PathIndex, LocalDatabase)> OpenAsync(TempGitRepo repo)
     {
-        var repository = await GitRepository.DiscoverAsync(repo.Root);
+        var repository = await GitRepository.DiscoverAsync(repo.Cli);
         var database = new LocalDatabase(LocalDatabase.DefaultPath(repository.StateDir));
         return (new PathIndex(repository, database, Path.Combine(repository.StateDir, "scan.lock")), database);
     }

@@ -32,7 +32,7 @@ public sealed class RevisionVerbTests
         repo.WriteFile("docs/a.bin", TempGitRepo.Pointer(oid, 12));
         repo.WriteFile("notes.txt", "plain\n");
         repo.Commit("one");
-        var tree = new GitTree(new GitRunner(repo.Root));
+        var tree = new GitTree(repo.Cli);
         var commit = await tree.ResolveCommitAsync("main", default);
 
         Assert.Equal(new LfsPointer(oid, 12), await tree.PointerAtAsync(commit, "main", "docs/a.bin", default));
@@ -57,7 +57,7 @@ public sealed class RevisionVerbTests
         repo.Git("mv", "old", "new");
         repo.Commit("rename");
 
-        var changes = (await new PathHistory(new GitRunner(repo.Root)).ChangesAsync(["new/x.bin"], false, default))["new/x.bin"];
+        var changes = (await new PathHistory(repo.Cli).ChangesAsync(["new/x.bin"], false, default))["new/x.bin"];
 
         Assert.Equal(["rename", "edit", "add"], changes.Select(c => c.Commit.Subject));
         Assert.Equal(["new/x.bin", "old/x.bin", "old/x.bin"], changes.Select(c => c.Name));

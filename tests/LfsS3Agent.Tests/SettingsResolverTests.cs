@@ -76,9 +76,9 @@ public sealed class SettingsResolverTests
     public void ParseSize_Units_AreBinary(string text, long expected) => Assert.Equal(expected, AgentSettings.ParseSize(text));
 
     [Fact]
-    public void ParseGetRegexp_GitOutput_LastValueWinsAndKeysLowercased()
+    public void ConfigList_GitOutput_LastValueWinsAndKeysLowercased()
     {
-        var parsed = SettingsResolver.ParseGetRegexp("lfs-s3.Bucket\none\0lfs-s3.bucket\ntwo\0lfs-s3.pathstyle\0");
+        var parsed = Core.Git.GitOutput.ConfigList("lfs-s3.Bucket\none\0lfs-s3.bucket\ntwo\0lfs-s3.pathstyle\0");
 
         Assert.Equal("two", parsed["lfs-s3.bucket"]);
         Assert.Equal("true", parsed["lfs-s3.pathstyle"]);
@@ -91,11 +91,29 @@ public sealed class SettingsResolverTests
         repo.WriteFile(".lfs-s3/config", "[lfs-s3]\n\tbucket = committed-bucket\n\tprefix = team/\n");
         repo.Commit("config");
         File.Delete(Path.Combine(repo.Root, ".lfs-s3/config"));
-        var repository = await Core.Git.GitRepository.DiscoverAsync(repo.Root);
+        var repository = await Core.Git.GitRepository.DiscoverAsync(repo.Cli);
 
-        var settings = await SettingsResolver.LoadAsync(repository, new ProcessEnvironment(repo.Root, new Dictionary<string, string> { ["HOME"] = repo.Root }));
+        var settings = await SettingsResolver.LoadAsync(repository, new ProcessEnvironment(repo.Root, repo.Environment));
 
         Assert.Equal("committed-bucket", settings.Bucket);
         Assert.Equal("team", settings.Prefix);
+    }
+
+    [Fact]
+    public async Task LoadAsync_InjectedEnvironment_GitReadsTheInjectedGlobalConfigNotTheDevelopers()
+    {
+        using var repo = new TempGitRepo();
+        var home = Path.Combine(repo.Root, "home");
+        Directory.CreateDirectory(home);
+        File.WriteAllText(Path.Combine(home, "config"), "[lfs-s3]\n\tbucket = injected-bucket\n\tlogfile = /injected.log\n");
+        var variables = new Dictionary<string, string>(repo.Environment) { ["HOME"] = home, ["GIT_CONFIG_GLOBAL"] = Path.Combine(home, "config") };
+
+        var settings = await SettingsResolver.LoadAsync(null, new ProcessEnvironment(repo.Root, variables));
+        var without = await SettingsResolver.LoadAsync(null, new ProcessEnvironment(repo.Root, repo.Environment));
+
+        Assert.Equal("injected-bucket", settings.Bucket);
+        Assert.Equal("git config lfs-s3.bucket", settings.Find(SettingNames.Bucket)!.Source);
+        Assert.Null(without.Bucket);
+        Assert.Null(without.Find(SettingNames.LogFile));
     }
 }

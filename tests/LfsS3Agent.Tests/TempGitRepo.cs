@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LfsS3Agent.Core.Git;
 
 namespace LfsS3Agent.Tests;
 
@@ -15,6 +16,17 @@ internal sealed class TempGitRepo : IDisposable
     }
 
     public string Root { get; }
+
+    /// <summary>What the code under test lets git see: this repository as HOME, no system config, the process's PATH.</summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
+    {
+        ["HOME"] = Root,
+        ["GIT_CONFIG_NOSYSTEM"] = "1",
+        ["PATH"] = System.Environment.GetEnvironmentVariable("PATH") ?? "",
+    };
+
+    /// <summary>The code's door to git, at the repository's root, with <see cref="Environment"/>.</summary>
+    public IGit Cli => new GitCli(Root, Environment);
 
     public static string Pointer(string oid, long size) =>
         $"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n";

@@ -1,9 +1,7 @@
-using LfsS3Agent.Core.Transfer;
-
 namespace LfsS3Agent.Core.Git;
 
-/// <summary>Where a repository lives: its work tree (null when bare) and its common git directory.</summary>
-public sealed record GitRepository(string? WorkTree, string CommonDir, GitRunner Git)
+/// <summary>Where a repository lives: its work tree (null when bare) and its common git directory, and git running at its top.</summary>
+public sealed record GitRepository(string? WorkTree, string CommonDir, IGit Git)
 {
     /// <summary>Where git-lfs wants downloads written: the same file system as its object store.</summary>
     public string LfsTempDir => Path.Combine(CommonDir, "lfs", "tmp");
@@ -12,21 +10,16 @@ public sealed record GitRepository(string? WorkTree, string CommonDir, GitRunner
     public string StateDir => Path.Combine(CommonDir, "lfs-s3");
 
     /// <summary>Finds the repository around <paramref name="directory"/>, or fails with what to do.</summary>
-    public static async Task<GitRepository> DiscoverAsync(string directory, CancellationToken cancellationToken = default)
-    {
-        var git = new GitRunner(directory);
-        var result = await git.RunAsync(["rev-parse", "--is-bare-repository", "--git-common-dir", "--show-toplevel"],
-            allowFailure: true, cancellationToken: cancellationToken);
-        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (result.ExitCode != 0 || lines.Length < 2)
-        {
-            throw new LfsS3Exception(ErrorCodes.NotConfigured,
-                $"not inside a git repository ({directory}): run this inside a clone, or `git init` first");
-        }
+    /// <param name="environment">Everything git sees of the environment.</param>
+    public static Task<GitRepository> DiscoverAsync(string directory, IReadOnlyDictionary<string, string> environment,
+        CancellationToken cancellationToken = default) => DiscoverAsync(new GitCli(directory, environment), cancellationToken);
 
-        var bare = lines[0] == "true";
-        var commonDir = Path.GetFullPath(lines[1], directory);
-        var workTree = !bare && lines.Length >= 3 ? lines[2] : null;
-        return new GitRepository(workTree, commonDir, workTree is null ? git : new GitRunner(workTree));
+    /// <summary>Finds the repository around the directory <paramref name="git"/> runs in.</summary>
+    public static async Task<GitRepository> DiscoverAsync(IGit git, CancellationToken cancellationToken = default)
+    {
+        var found = await git.RepositoryAsync(cancellationToken) ?? throw new LfsS3Exception(ErrorCodes.NotConfigured,
+            $"not inside a git repository ({git.WorkingDirectory}): run this inside a clone, or `git init` first");
+        var commonDir = Path.GetFullPath(found.CommonDir, git.WorkingDirectory);
+        return new GitRepository(found.TopLevel, commonDir, found.TopLevel is { } top ? git.At(top) : git);
     }
 }

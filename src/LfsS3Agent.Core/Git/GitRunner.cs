@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using LfsS3Agent.Core.Transfer;
 
 namespace LfsS3Agent.Core.Git;
 
@@ -10,16 +9,22 @@ public sealed class GitException(string message, int exitCode) : LfsS3Exception(
     public int ExitCode { get; } = exitCode;
 }
 
-/// <summary>Runs git in one working directory. Output is read as UTF-8, which is how git stores paths.</summary>
-public sealed class GitRunner(string workingDirectory)
+/// <summary>
+/// Starts git in one working directory with exactly the injected environment (plus a call's own extra variables), so
+/// a test decides what git sees (HOME, GIT_CONFIG_GLOBAL, ...). Output is read as UTF-8, which is how git stores paths.
+/// Only <see cref="GitCli"/> uses it: nothing else in the program starts git.
+/// </summary>
+internal sealed class GitRunner(string workingDirectory, IReadOnlyDictionary<string, string> environment)
 {
     public string WorkingDirectory { get; } = workingDirectory;
 
+    public IReadOnlyDictionary<string, string> Environment { get; } = environment;
+
     /// <summary>Runs git and returns stdout; throws <see cref="GitException"/> on a non-zero exit unless allowed.</summary>
     public async Task<GitResult> RunAsync(IEnumerable<string> args, string? stdin = null, bool allowFailure = false,
-        CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string>? extraEnvironment = null, CancellationToken cancellationToken = default)
     {
-        using var process = Start(args, stdin is not null);
+        using var process = Start(args, stdin is not null, extraEnvironment);
         var stdoutTask = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderrTask = process.StandardError.ReadToEndAsync(cancellationToken);
         if (stdin is not null)
@@ -39,10 +44,8 @@ public sealed class GitRunner(string workingDirectory)
         return new GitResult(process.ExitCode, stdout, stderr);
     }
 
-    public Task<GitResult> RunAsync(params string[] args) => RunAsync((IEnumerable<string>)args);
-
     /// <summary>Starts git with redirected streams for callers that stream large output themselves.</summary>
-    public Process Start(IEnumerable<string> args, bool redirectStdin)
+    public Process Start(IEnumerable<string> args, bool redirectStdin, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         var info = new ProcessStartInfo("git")
         {
@@ -57,6 +60,13 @@ public sealed class GitRunner(string workingDirectory)
         if (redirectStdin)
         {
             info.StandardInputEncoding = new UTF8Encoding(false);
+        }
+
+        // git sees the injected environment, not whatever this process inherited.
+        info.Environment.Clear();
+        foreach (var (name, value) in Environment.Concat(extraEnvironment ?? new Dictionary<string, string>()))
+        {
+            info.Environment[name] = value;
         }
 
         foreach (var arg in args)
@@ -76,4 +86,4 @@ public sealed class GitRunner(string workingDirectory)
 }
 
 /// <summary>Exit code and output of one git command.</summary>
-public sealed record GitResult(int ExitCode, string Stdout, string Stderr);
+internal sealed record GitResult(int ExitCode, string Stdout, string Stderr);

@@ -1,4 +1,3 @@
-using System.Text;
 using LfsS3Agent.Core.LocalState;
 
 namespace LfsS3Agent.Core.Git;
@@ -34,10 +33,8 @@ public sealed class PathIndex(GitRepository repository, LocalDatabase database, 
         }
 
         // Where HEAD's history added this exact pointer blob: one history walk, only for an OID with several paths.
-        var log = await repository.Git.RunAsync(
-            ["log", "--raw", "--no-renames", "--no-abbrev", "-z", "--diff-filter=AM", "--format=", "--find-object=" + LfsPointer.BlobId(oid, size), "HEAD"],
-            allowFailure: true, cancellationToken: cancellationToken);
-        var inHead = ParseRaw(log.Stdout).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        var inHead = (await AddedFilesAsync(new GitLogQuery { Revisions = ["HEAD"], FindObject = LfsPointer.BlobId(oid, size) }, cancellationToken) ?? [])
+            .Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         return [.. paths.Where(inHead.Contains), .. paths.Where(p => !inHead.Contains(p))];
     }
 
@@ -71,7 +68,9 @@ public sealed class PathIndex(GitRepository repository, LocalDatabase database, 
         {
             return;
         }
-        var log = await LogAsync(tips, rewritten ? new HashSet<string>() : scanned, cancellationToken)
+
+        var exclude = rewritten ? Enumerable.Empty<string>() : scanned.Select(old => "^" + old);
+        var log = await AddedFilesAsync(new GitLogQuery { StdinRevisions = [.. tips, .. exclude] }, cancellationToken)
                   ?? throw new GitException("git log failed while scanning for LFS pointers", 1);
         var found = await new PointerScanner(repository.Git).ReadAsync(log, cancellationToken);
         _table.AddScan(found.Select(f => (f.Pointer.Oid, f.Pointer.Size, f.Path)), tips, replace: rewritten);
@@ -79,64 +78,36 @@ public sealed class PathIndex(GitRepository repository, LocalDatabase database, 
 
     private async Task<bool> AnyUnreachableAsync(IReadOnlySet<string> scanned, HashSet<string> tips, CancellationToken cancellationToken)
     {
-        var revs = string.Concat(scanned.Select(t => t + "\n")) + string.Concat(tips.Select(t => "^" + t + "\n"));
-        var result = await repository.Git.RunAsync(["rev-list", "-1", "--stdin"], revs, allowFailure: true, cancellationToken: cancellationToken);
-        return result.ExitCode != 0 || result.Stdout.Trim().Length > 0;
+        try
+        {
+            return await repository.Git.FirstReachableAsync([.. scanned, .. tips.Select(t => "^" + t)], cancellationToken) is not null;
+        }
+        catch (GitException)
+        {
+            return true; // a scanned commit git no longer has
+        }
     }
 
-    /// <summary>Added or modified regular files of each commit, newest first, as (blob, path).</summary>
-    private async Task<List<(string Blob, string Path)>?> LogAsync(HashSet<string> tips, IReadOnlySet<string> exclude,
-        CancellationToken cancellationToken)
+    /// <summary>Added or modified regular files of each commit the query walks, newest first, as (blob, path); null when git log failed.</summary>
+    private async Task<List<(string Blob, string Path)>?> AddedFilesAsync(GitLogQuery query, CancellationToken cancellationToken)
     {
-        var revs = new StringBuilder();
-        foreach (var tip in tips)
+        try
         {
-            revs.Append(tip).Append('\n');
+            var log = await repository.Git.LogAsync(query with { DiffFilter = "AM" }, cancellationToken);
+            return [.. log.SelectMany(e => e.Changes).Where(c => c.IsRegular).Select(c => (c.NewBlob, c.Path))];
         }
-
-        foreach (var old in exclude)
+        catch (GitException)
         {
-            revs.Append('^').Append(old).Append('\n');
+            return null;
         }
-
-        var result = await repository.Git.RunAsync(
-            ["log", "--raw", "--no-renames", "--no-abbrev", "-z", "--diff-filter=AM", "--format=", "--stdin"],
-            revs.ToString(), allowFailure: true, cancellationToken: cancellationToken);
-        return result.ExitCode == 0 ? ParseRaw(result.Stdout) : null;
-    }
-
-    private static List<(string Blob, string Path)> ParseRaw(string output)
-    {
-        // -z records: ":<old mode> <new mode> <old sha> <new sha> <status>" then the path, each NUL-terminated.
-        var files = new List<(string, string)>();
-        var records = output.Split('\0');
-        for (var i = 0; i + 1 < records.Length; i++)
-        {
-            var header = records[i].TrimStart('\n');
-            if (!header.StartsWith(':'))
-            {
-                continue;
-            }
-
-            var fields = header.Split(' ');
-            var path = records[++i];
-            if (fields.Length == 5 && fields[1] is "100644" or "100755")
-            {
-                files.Add((fields[3], path));
-            }
-        }
-
-        return files;
     }
 
     private async Task<HashSet<string>> CurrentTipsAsync(CancellationToken cancellationToken)
     {
-        var refs = await repository.Git.RunAsync(["for-each-ref", "--format=%(objectname)"], cancellationToken: cancellationToken);
-        var head = await repository.Git.RunAsync(["rev-parse", "--verify", "-q", "HEAD"], allowFailure: true, cancellationToken: cancellationToken);
-        var tips = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var line in (refs.Stdout + "\n" + head.Stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var tips = (await repository.Git.ForEachRefAsync("%(objectname)", [], cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        if (await repository.Git.RevParseAsync("HEAD", cancellationToken) is { } head)
         {
-            tips.Add(line);
+            tips.Add(head);
         }
 
         return tips;

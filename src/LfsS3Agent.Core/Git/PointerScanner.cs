@@ -43,7 +43,7 @@ public sealed record LfsPointer(string Oid, long Size)
 }
 
 /// <summary>Reads git blobs in bulk and keeps the ones that are LFS pointers.</summary>
-public sealed class PointerScanner(GitRunner git)
+public sealed class PointerScanner(IGit git)
 {
     /// <summary>
     /// For each (blob, path) candidate, in order, the pointer it holds. Only blobs small enough to be
@@ -58,20 +58,17 @@ public sealed class PointerScanner(GitRunner git)
             return result;
         }
 
-        var unique = candidates.Select(c => c.Blob).Distinct().ToList();
-        var check = await git.RunAsync(["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
-            string.Join('\n', unique) + "\n", cancellationToken: cancellationToken);
-        var small = new List<string>();
-        foreach (var line in check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var sizes = await git.BatchCheckAsync(candidates.Select(c => c.Blob).Distinct().ToList(), cancellationToken);
+        var small = sizes.Where(o => o.Type == "blob" && o.Size is > 40 and <= LfsPointer.MaxSize).Select(o => o.Id).ToList();
+        var pointers = new Dictionary<string, LfsPointer>(StringComparer.Ordinal);
+        foreach (var (blob, content) in await git.BatchAsync(small, cancellationToken))
         {
-            var parts = line.Split(' ');
-            if (parts.Length == 3 && parts[1] == "blob" && long.TryParse(parts[2], out var size) && size is > 40 and <= LfsPointer.MaxSize)
+            if (LfsPointer.TryParse(content) is { } pointer)
             {
-                small.Add(parts[0]);
+                pointers[blob] = pointer;
             }
         }
 
-        var pointers = await ReadBlobsAsync(small, cancellationToken);
         foreach (var (blob, path) in candidates)
         {
             if (pointers.TryGetValue(blob, out var pointer))
@@ -88,54 +85,5 @@ public sealed class PointerScanner(GitRunner git)
     {
         var files = await new GitTree(git).FilesAsync(revision, null, cancellationToken);
         return await ReadAsync(files.Where(f => f.IsRegular).Select(f => (f.Blob, f.Path)).ToList(), cancellationToken);
-    }
-
-    private async Task<Dictionary<string, LfsPointer>> ReadBlobsAsync(List<string> blobs, CancellationToken cancellationToken)
-    {
-        var result = new Dictionary<string, LfsPointer>(StringComparer.Ordinal);
-        if (blobs.Count == 0)
-        {
-            return result;
-        }
-
-        using var process = git.Start(["cat-file", "--batch"], redirectStdin: true);
-        var writer = Task.Run(async () =>
-        {
-            await process.StandardInput.WriteAsync(string.Join('\n', blobs) + "\n");
-            process.StandardInput.Close();
-        }, cancellationToken);
-        var buffer = new MemoryStream();
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.StandardOutput.BaseStream.CopyToAsync(buffer, cancellationToken);
-        await writer;
-        await stderr;
-        await process.WaitForExitAsync(cancellationToken);
-
-        var data = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-        var position = 0;
-        while (position < data.Length)
-        {
-            var headerEnd = data[position..].IndexOf((byte)'\n');
-            if (headerEnd < 0)
-            {
-                break;
-            }
-
-            var header = Encoding.ASCII.GetString(data.Slice(position, headerEnd)).Split(' ');
-            position += headerEnd + 1;
-            if (header.Length < 3 || !int.TryParse(header[2], out var length))
-            {
-                continue; // "<sha> missing"
-            }
-
-            if (LfsPointer.TryParse(data.Slice(position, length)) is { } pointer)
-            {
-                result[header[0]] = pointer;
-            }
-
-            position += length + 1;
-        }
-
-        return result;
     }
 }

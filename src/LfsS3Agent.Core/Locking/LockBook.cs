@@ -16,7 +16,7 @@ public sealed record LockOutcome(bool Mine, bool Already, LockRecord? Holder);
 /// (one object per path, named by the path's SHA-256), cooperative like git-lfs's: anyone who can write to the
 /// bucket can break one, and a break is recorded.
 /// </summary>
-public sealed class LockBook(IObjectStore store, KeyLayout layout, GitRunner git)
+public sealed class LockBook(IObjectStore store, KeyLayout layout, IGit git)
 {
     private LockRecord? _me;
 
@@ -33,8 +33,8 @@ public sealed class LockBook(IObjectStore store, KeyLayout layout, GitRunner git
     {
         if (_me is null)
         {
-            var name = (await git.RunAsync(["config", "user.name"], allowFailure: true, cancellationToken: cancellationToken)).Stdout.Trim();
-            var email = (await git.RunAsync(["config", "user.email"], allowFailure: true, cancellationToken: cancellationToken)).Stdout.Trim();
+            var name = await git.ConfigGetAsync(GitConfigSource.Effective, "user.name", cancellationToken) ?? "";
+            var email = await git.ConfigGetAsync(GitConfigSource.Effective, "user.email", cancellationToken) ?? "";
             if (name.Length == 0 && email.Length == 0)
             {
                 throw new LfsS3Exception(ErrorCodes.NotConfigured, "locks are held in your git identity: set it with `git config --global user.email you@example.com` (and user.name)");

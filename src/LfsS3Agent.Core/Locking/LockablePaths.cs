@@ -17,20 +17,8 @@ public sealed class LockablePaths(GitRepository repository)
             return [];
         }
 
-        var result = await repository.Git.RunAsync(["check-attr", "-z", "--stdin", "lockable"], string.Concat(paths.Select(p => p + "\0")),
-            allowFailure: true, cancellationToken: cancellationToken);
-        // "<path>\0lockable\0<value>\0" per path
-        var fields = result.Stdout.Split('\0');
-        var lockable = new List<string>();
-        for (var i = 0; i + 2 < fields.Length; i += 3)
-        {
-            if (fields[i + 2] is "set" or "true")
-            {
-                lockable.Add(fields[i]);
-            }
-        }
-
-        return lockable;
+        var attributes = await repository.Git.CheckAttrAsync("lockable", paths, cancellationToken);
+        return [.. attributes.Where(a => a.Value is "set" or "true").Select(a => a.Path)];
     }
 
     /// <summary>Whether any tracked .gitattributes or the repository's info/attributes mentions lockable (asked once).</summary>
@@ -44,8 +32,6 @@ public sealed class LockablePaths(GitRepository repository)
             return true;
         }
 
-        var grep = await repository.Git.RunAsync(["grep", "-q", "-F", "lockable", "--", ".gitattributes", "*/.gitattributes"], allowFailure: true,
-            cancellationToken: cancellationToken);
-        return grep.ExitCode == 0;
+        return await repository.Git.GrepAsync("lockable", [".gitattributes", "*/.gitattributes"], cancellationToken);
     }
 }

@@ -42,7 +42,7 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
         {
             if (head.TryGetValue(relative, out var blob))
             {
-                await ImportAsync(blob, "HEAD:" + relative, problems, () => BlobReaderAsync(blob, cancellationToken));
+                await ImportAsync(blob, "HEAD:" + relative, problems, () => BlobReaderAsync(blob));
                 blobs.Add(blob);
             }
 
@@ -81,25 +81,7 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
     }
 
     /// <summary>A blob streamed from git, so even a large old mapping.tsv is never held in memory whole.</summary>
-    private Task<TextReader> BlobReaderAsync(string blob, CancellationToken cancellationToken) =>
-        Task.FromResult<TextReader>(new GitOutputReader(repository.Git.Start(["cat-file", "blob", blob], redirectStdin: false)));
-
-    private sealed class GitOutputReader(System.Diagnostics.Process process) : TextReader
-    {
-        public override string? ReadLine() => process.StandardOutput.ReadLine();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                process.StandardOutput.Dispose();
-                process.WaitForExit();
-                process.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
+    private Task<TextReader> BlobReaderAsync(string blob) => Task.FromResult(repository.Git.OpenBlob(blob));
 
     /// <summary>A work-tree file's blob id, hashed again only when the file changed (a clone looks up thousands of OIDs).</summary>
     private string WorkBlobId(string file)
@@ -131,26 +113,14 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>The mapping files of a commit or the index: path -> blob id.</summary>
+    /// <summary>The mapping files of a commit or the index (":"): path -> blob id.</summary>
     private async Task<Dictionary<string, string>> TreeBlobsAsync(string source, CancellationToken cancellationToken)
     {
-        string[] args = source == ":"
-            ? ["ls-files", "-s", "-z", "--", SettingNames.MappingFolder, SettingNames.LegacyMappingFile]
-            : ["ls-tree", "-r", "-z", source, "--", SettingNames.MappingFolder, SettingNames.LegacyMappingFile];
-        var result = await repository.Git.RunAsync(args, allowFailure: true, cancellationToken: cancellationToken);
-        var blobs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var record in result.Stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries))
-        {
-            // ls-tree: "<mode> blob <id>\t<path>"; ls-files -s: "<mode> <id> <stage>\t<path>"
-            var tab = record.IndexOf('\t');
-            var meta = tab > 0 ? record[..tab].Split(' ') : [];
-            if (meta.Length == 3)
-            {
-                blobs[record[(tab + 1)..]] = source == ":" ? meta[1] : meta[2];
-            }
-        }
-
-        return blobs;
+        string[] paths = [SettingNames.MappingFolder, SettingNames.LegacyMappingFile];
+        var files = source == ":"
+            ? await repository.Git.LsFilesStagedAsync(paths, cancellationToken)
+            : await repository.Git.LsTreeAsync(source, paths, new LsTreeOptions(EmptyOnFailure: true), cancellationToken);
+        return files.ToDictionary(f => f.Path, f => f.Blob, StringComparer.Ordinal);
     }
 
     /// <summary>The whole mapping of one copy (all shards and an old single file): for status and verify.</summary>
@@ -169,7 +139,7 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
         {
             foreach (var (path, blob) in await TreeBlobsAsync(source == MappingSource.Head ? "HEAD" : ":", cancellationToken))
             {
-                texts.Add((path, (await repository.Git.RunAsync(["cat-file", "blob", blob], cancellationToken: cancellationToken)).Stdout));
+                texts.Add((path, await repository.Git.ReadBlobAsync(blob, cancellationToken)));
             }
         }
 
@@ -191,7 +161,7 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
         var entries = new List<MappingEntry>();
         foreach (var (_, blob) in await TreeBlobsAsync(treeish, cancellationToken))
         {
-            entries.AddRange(MappingFile.Parse((await repository.Git.RunAsync(["cat-file", "blob", blob], cancellationToken: cancellationToken)).Stdout).Entries);
+            entries.AddRange(MappingFile.Parse(await repository.Git.ReadBlobAsync(blob, cancellationToken)).Entries);
         }
 
         return entries;
@@ -252,7 +222,7 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
         // Staged, not committed: git add only touches the index, under git's own index.lock. Only the shards this
         // clone's entries live in, so git never re-reads the other (perhaps hundreds of MB of) shards.
         string[] paths = [.. touched, ".lfs-s3/.gitattributes", .. File.Exists(legacy) ? [SettingNames.LegacyMappingFile] : Array.Empty<string>()];
-        await repository.Git.RunAsync(["add", "--", .. paths], allowFailure: true, cancellationToken: cancellationToken);
+        await repository.Git.AddAsync(paths, cancellationToken);
         return added;
     }
 

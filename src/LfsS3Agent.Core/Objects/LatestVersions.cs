@@ -21,16 +21,8 @@ public static class LatestVersions
         }
 
         var git = workspace.Repository.Git;
-        var tree = await git.RunAsync(["ls-tree", "-r", "-z", "--full-tree", "HEAD"], allowFailure: true, cancellationToken: cancellationToken);
-        var blobs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var record in tree.Stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var tab = record.IndexOf('\t');
-            if (tab > 0 && record[..tab].Split(' ') is [_, "blob", var blob])
-            {
-                blobs[record[(tab + 1)..]] = blob;
-            }
-        }
+        var blobs = (await git.LsTreeAsync("HEAD", null, new LsTreeOptions(EmptyOnFailure: true), cancellationToken))
+            .Where(f => f.Type == "blob").ToDictionary(f => f.Path, f => f.Blob, StringComparer.Ordinal);
 
         // Only a path where this process wrote other content than HEAD's can have the wrong latest version.
         var suspects = uploads.Where(u => blobs.TryGetValue(u.Path, out var blob) && blob != LfsPointer.BlobId(u.Oid, u.Size))

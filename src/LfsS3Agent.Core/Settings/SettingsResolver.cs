@@ -15,10 +15,9 @@ public static class SettingsResolver
     public static async Task<AgentSettings> LoadAsync(GitRepository? repository, ProcessEnvironment environment,
         IReadOnlyDictionary<string, string>? repoConfig = null, CancellationToken cancellationToken = default)
     {
-        var git = repository?.Git ?? new GitRunner(environment.WorkingDirectory);
+        var git = repository?.Git ?? new GitCli(environment.WorkingDirectory, environment.Variables);
         // lfs.storage is git-lfs's own: it moves .git/lfs, and with it the temp folder downloads must land in.
-        var gitConfig = ParseGetRegexp((await git.RunAsync(["config", "-z", "--get-regexp", @"^lfs-s3\.|^lfs\.storage$"],
-            allowFailure: true, cancellationToken: cancellationToken)).Stdout);
+        var gitConfig = await git.ConfigGetRegexpAsync(GitConfigSource.Effective, @"^lfs-s3\.|^lfs\.storage$", cancellationToken);
         repoConfig ??= repository is null
             ? new Dictionary<string, string>()
             : await ReadRepoConfigAsync(repository, cancellationToken);
@@ -44,12 +43,10 @@ public static class SettingsResolver
     /// <summary>Reads the committed settings from the work tree, or from HEAD while a clone is still checking out.</summary>
     public static async Task<Dictionary<string, string>> ReadRepoConfigAsync(GitRepository repository, CancellationToken cancellationToken)
     {
-        string[] source = repository.WorkTree is { } wt && File.Exists(Path.Combine(wt, SettingNames.RepoConfigFile))
-            ? ["-f", Path.Combine(wt, SettingNames.RepoConfigFile)]
-            : ["--blob", "HEAD:" + SettingNames.RepoConfigFile];
-        var result = await repository.Git.RunAsync(["config", "-z", .. source, "--get-regexp", @"^lfs-s3\."],
-            allowFailure: true, cancellationToken: cancellationToken);
-        return ParseGetRegexp(result.Stdout);
+        var source = repository.WorkTree is { } wt && File.Exists(Path.Combine(wt, SettingNames.RepoConfigFile))
+            ? GitConfigSource.File(Path.Combine(wt, SettingNames.RepoConfigFile))
+            : GitConfigSource.Blob("HEAD:" + SettingNames.RepoConfigFile);
+        return await repository.Git.ConfigGetRegexpAsync(source, @"^lfs-s3\.", cancellationToken);
     }
 
     public static AgentSettings Resolve(IReadOnlyDictionary<string, string> environment,
@@ -104,19 +101,5 @@ public static class SettingsResolver
                 return;
             }
         }
-    }
-
-    /// <summary>Parses <c>git config -z --get-regexp</c>: "key\nvalue\0" records; the last value of a key wins, as in git.</summary>
-    public static Dictionary<string, string> ParseGetRegexp(string output)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var record in output.Split('\0', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var newline = record.IndexOf('\n');
-            var key = (newline < 0 ? record : record[..newline]).ToLowerInvariant();
-            result[key] = newline < 0 ? "true" : record[(newline + 1)..];
-        }
-
-        return result;
     }
 }

@@ -35,12 +35,11 @@ public static class TrustedStorage
             return;
         }
 
-        var commit = await repository.Git.RunAsync(["log", "-1", "--format=%h by %an (\"%s\")", "--", SettingNames.RepoConfigFile],
-            allowFailure: true, cancellationToken: cancellationToken);
+        var commit = await repository.Git.LastCommitAsync("%h by %an (\"%s\")", SettingNames.RepoConfigFile, cancellationToken);
         var what = string.Join(", ", changed.Select(n => $"{n.GitKey} was \"{trusted.GetValueOrDefault(n.GitKey, "")}\", is now \"{current[n.GitKey]}\""));
         throw new LfsS3Exception(ErrorCodes.NotConfigured,
             $"the committed storage settings changed since this clone first used them: {what}"
-            + $" (last changed in commit {(commit.Stdout.Trim() is { Length: > 0 } c ? c : "not yet committed")}). Transfers stop so that no commit"
+            + $" (last changed in commit {(commit ?? "not yet committed")}). Transfers stop so that no commit"
             + " can send your files somewhere else; if the change is intended, run `git lfs-s3 trust`");
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
@@ -29,7 +28,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         needed works (warnings do not count).
         """;
 
-    private readonly GitRunner _git = new(environment.WorkingDirectory);
+    private readonly GitCli _git = new(environment.WorkingDirectory, environment.Variables);
     private GitRepository? _repository;
     private AgentSettings? _settings;
     private IObjectStore? _store;
@@ -73,7 +72,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     {
         try
         {
-            return CheckResult.Ok((await _git.RunAsync(["--version"], allowFailure: true, cancellationToken: cancellationToken)).Stdout.Trim());
+            return CheckResult.Ok(await _git.VersionAsync(cancellationToken));
         }
         catch (GitException ex)
         {
@@ -83,16 +82,15 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
 
     private async Task<CheckResult> CheckGitLfsAsync(CancellationToken cancellationToken)
     {
-        var lfs = await _git.RunAsync(["lfs", "version"], allowFailure: true, cancellationToken: cancellationToken);
-        var match = LfsVersion().Match(lfs.Stdout);
-        if (lfs.ExitCode != 0 || !match.Success)
+        var lfs = await _git.LfsVersionAsync(cancellationToken);
+        if (lfs?.Major is null)
         {
-            return CheckResult.Fail("git-lfs is not installed: install it (apt-get install git-lfs, brew install git-lfs, or https://git-lfs.com)", stop: true);
+            return CheckResult.Fail(GitLfsVersion.NotInstalled, stop: true);
         }
 
-        return int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) < 3
-            ? CheckResult.Fail($"{lfs.Stdout.Trim()} is too old: install git-lfs 3.0 or later", stop: true)
-            : CheckResult.Ok(lfs.Stdout.Trim());
+        return !lfs.IsSupported
+            ? CheckResult.Fail($"{lfs.Text} is too old: install git-lfs 3.0 or later", stop: true)
+            : CheckResult.Ok(lfs.Text);
     }
 
     /// <summary>The wiring as git-lfs resolves it for this repository's LFS URL (the user's lfs.url, else the committed one).</summary>
@@ -100,12 +98,12 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     {
         var git = _repository!.Git;
         var name = AgentWiring.AgentName;
-        var path = await GetAsync(git, ["--get", $"lfs.customtransfer.{name}.path"], cancellationToken);
-        var args = await GetAsync(git, ["--get", $"lfs.customtransfer.{name}.args"], cancellationToken);
-        var own = await GetAsync(git, ["--get", "lfs.url"], cancellationToken);
-        var committed = _repository.WorkTree is { } wt && File.Exists(Path.Combine(wt, ".lfsconfig"))
-            ? await GetAsync(git, ["-f", Path.Combine(wt, ".lfsconfig"), "--get", "lfs.url"], cancellationToken)
-            : await GetAsync(git, ["--blob", "HEAD:.lfsconfig", "--get", "lfs.url"], cancellationToken);
+        var path = await git.ConfigGetAsync(GitConfigSource.Effective, $"lfs.customtransfer.{name}.path", cancellationToken);
+        var args = await git.ConfigGetAsync(GitConfigSource.Effective, $"lfs.customtransfer.{name}.args", cancellationToken);
+        var own = await git.ConfigGetAsync(GitConfigSource.Effective, "lfs.url", cancellationToken);
+        var committed = await git.ConfigGetAsync(_repository.WorkTree is { } wt && File.Exists(Path.Combine(wt, ".lfsconfig"))
+            ? GitConfigSource.File(Path.Combine(wt, ".lfsconfig"))
+            : GitConfigSource.Blob("HEAD:.lfsconfig"), "lfs.url", cancellationToken);
         // Without any lfs.url git-lfs asks the remote's LFS server; only an unscoped key (install --local) still matches.
         var url = own ?? committed;
         var agent = await AgentWiring.AgentForAsync(git, url ?? "https://no-lfs-url.invalid/", cancellationToken);
@@ -131,7 +129,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     /// <summary>`git lfs-s3` runs the first git-lfs-s3 on PATH; AWS Labs' git-remote-s3 installs another program of that name.</summary>
     private async Task<CheckResult> CheckPathAsync(CancellationToken cancellationToken)
     {
-        var agent = await GetAsync(_repository!.Git, ["--get", $"lfs.customtransfer.{AgentWiring.AgentName}.path"], cancellationToken);
+        var agent = await _repository!.Git.ConfigGetAsync(GitConfigSource.Effective, $"lfs.customtransfer.{AgentWiring.AgentName}.path", cancellationToken);
         var first = (environment.Get("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, "git-lfs-s3")).FirstOrDefault(File.Exists);
         if (first is null)
@@ -146,17 +144,11 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
                 + $"put {Path.GetDirectoryName(agent)} earlier on PATH, or remove the other one");
     }
 
-    private static async Task<string?> GetAsync(GitRunner git, string[] args, CancellationToken cancellationToken)
-    {
-        var r = await git.RunAsync(["config", .. args], allowFailure: true, cancellationToken: cancellationToken);
-        return r.ExitCode == 0 ? r.Stdout.Trim() : null;
-    }
-
     private async Task<CheckResult> CheckRepositoryAsync(CancellationToken cancellationToken)
     {
         try
         {
-            _repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
+            _repository = await GitRepository.DiscoverAsync(_git, cancellationToken);
             return CheckResult.Ok(_repository.WorkTree ?? _repository.CommonDir);
         }
         catch (LfsS3Exception ex)
@@ -186,19 +178,14 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     private async Task<CheckResult> CheckRemotesAsync(CancellationToken cancellationToken)
     {
         var git = _repository!.Git;
-        var remotes = await git.RunAsync(["remote", "-v"], allowFailure: true, cancellationToken: cancellationToken);
-        var lfsUrl = await git.RunAsync(["config", "--get", "lfs.url"], allowFailure: true, cancellationToken: cancellationToken);
+        var remotes = await git.RemoteUrlsAsync(cancellationToken);
+        var lfsUrl = await git.ConfigGetAsync(GitConfigSource.Effective, "lfs.url", cancellationToken);
         var lfsConfigUrl = _repository.WorkTree is { } wt
-            ? await git.RunAsync(["config", "-f", Path.Combine(wt, ".lfsconfig"), "--get", "lfs.url"], allowFailure: true, cancellationToken: cancellationToken)
+            ? await git.ConfigGetAsync(GitConfigSource.File(Path.Combine(wt, ".lfsconfig")), "lfs.url", cancellationToken)
             : null;
-        var ssh = remotes.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split('\t', ' '))
-            .Where(p => p.Length >= 2 && IsSsh(p[1]))
-            .Select(p => p[0])
-            .Distinct()
-            .ToList();
+        var ssh = remotes.Where(r => IsSsh(r.Url)).Select(r => r.Name).Distinct().ToList();
         return ssh.Count == 0 ? CheckResult.Ok("no SSH remotes")
-            : lfsUrl.ExitCode == 0 || lfsConfigUrl?.ExitCode == 0
+            : lfsUrl is not null || lfsConfigUrl is not null
                 ? CheckResult.Ok($"SSH remote {string.Join(", ", ssh)}: lfs.url is set, so git-lfs does not try `ssh ... git-lfs-transfer`")
                 : CheckResult.Warn($"SSH remote {string.Join(", ", ssh)}: git-lfs before 3.5 first runs `ssh ... git-lfs-transfer` there; run `git lfs-s3 init` again (it sets lfs.url in .lfsconfig) or `git config -f .lfsconfig lfs.url {AgentWiring.PlaceholderLfsUrl}`");
     }
@@ -250,9 +237,6 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         url.StartsWith("ssh://", StringComparison.OrdinalIgnoreCase)
         || url.StartsWith("git+ssh://", StringComparison.OrdinalIgnoreCase)
         || ScpLike().IsMatch(url);
-
-    [GeneratedRegex(@"^git-lfs/(\d+)\.")]
-    private static partial Regex LfsVersion();
 
     /// <summary>user@host:path, the scp-like form git treats as SSH (not a Windows drive letter).</summary>
     [GeneratedRegex(@"^[^/:@]+@[^/:]+:|^[A-Za-z0-9.-]{2,}:(?!//)")]

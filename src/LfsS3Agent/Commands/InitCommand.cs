@@ -56,7 +56,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 
     public override async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
     {
-        var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
+        var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, environment.Variables, cancellationToken);
         var workTree = repository.WorkTree ?? throw new CommandException("init needs a work tree, not a bare repository");
         if (string.IsNullOrWhiteSpace(options.Value("bucket")) && string.IsNullOrWhiteSpace(options.Value("store")))
         {
@@ -99,7 +99,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         File.Delete(configPath);
         foreach (var (key, value) in committed)
         {
-            await repository.Git.RunAsync(["config", "-f", configPath, key, value]);
+            await repository.Git.ConfigSetAsync(GitConfigSource.File(configPath), key, value, cancellationToken);
         }
 
         await File.WriteAllTextAsync(Path.Combine(dir, ".gitattributes"), Attributes, new UTF8Encoding(false), cancellationToken);
@@ -107,8 +107,9 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
             new UTF8Encoding(false), cancellationToken);
         // Whoever runs init chose these: this clone trusts them (teammates' clones trust them on first use).
         TrustedStorage.Trust(repository, await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken));
-        await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.locksverify", "false"]);
-        await repository.Git.RunAsync(["config", "-f", Path.Combine(workTree, ".lfsconfig"), "lfs.url", AgentWiring.PlaceholderLfsUrl]);
+        var lfsConfig = GitConfigSource.File(Path.Combine(workTree, ".lfsconfig"));
+        await repository.Git.ConfigSetAsync(lfsConfig, "lfs.locksverify", "false", cancellationToken);
+        await repository.Git.ConfigSetAsync(lfsConfig, "lfs.url", AgentWiring.PlaceholderLfsUrl, cancellationToken);
 
         var agent = await AgentWiring.AgentForAsync(repository.Git, AgentWiring.PlaceholderLfsUrl, cancellationToken);
         await stdout.WriteLineAsync($"wrote {SettingNames.RepoDir}/ and .lfsconfig; commit them: git add {SettingNames.RepoDir} .lfsconfig && git commit -m \"Store LFS files in S3\"");

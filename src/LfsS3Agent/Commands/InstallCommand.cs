@@ -37,23 +37,21 @@ internal static class AgentWiring
     public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "local" };
 
     /// <summary>--global, or --local inside a repository.</summary>
-    public static async Task<string> ScopeAsync(GitRunner git, CommandLine options, CancellationToken cancellationToken)
+    public static async Task<GitConfigSource> ScopeAsync(IGit git, CommandLine options, CancellationToken cancellationToken)
     {
         if (!options.Has("local"))
         {
-            return "--global";
+            return GitConfigSource.Global;
         }
 
-        var inside = await git.RunAsync(["rev-parse", "--git-dir"], allowFailure: true, cancellationToken: cancellationToken);
-        return inside.ExitCode == 0 ? "--local" : throw new CommandException("--local needs to run inside a git repository");
+        return await git.IsInsideRepositoryAsync(cancellationToken)
+            ? GitConfigSource.Local
+            : throw new CommandException("--local needs to run inside a git repository");
     }
 
     /// <summary>The agent git-lfs picks for this LFS endpoint URL, resolved as git-lfs does (URL match, then the plain key).</summary>
-    public static async Task<string?> AgentForAsync(GitRunner git, string url, CancellationToken cancellationToken)
-    {
-        var result = await git.RunAsync(["config", "--get-urlmatch", AgentKey, url], allowFailure: true, cancellationToken: cancellationToken);
-        return result.ExitCode == 0 ? result.Stdout.Trim() : null;
-    }
+    public static Task<string?> AgentForAsync(IGit git, string url, CancellationToken cancellationToken) =>
+        git.ConfigGetUrlmatchAsync(AgentKey, url, cancellationToken);
 }
 
 /// <summary><c>git lfs-s3 install</c>.</summary>
@@ -82,49 +80,41 @@ public sealed class InstallCommand(ProcessEnvironment environment, TextWriter st
 
     public override async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
     {
-        var git = new GitRunner(environment.WorkingDirectory);
+        var git = new GitCli(environment.WorkingDirectory, environment.Variables);
         var scope = await AgentWiring.ScopeAsync(git, options, cancellationToken);
-        var lfs = await git.RunAsync(["lfs", "version"], allowFailure: true, cancellationToken: cancellationToken);
-        if (lfs.ExitCode != 0)
-        {
-            throw new CommandException("git-lfs is not installed: install it (apt-get install git-lfs, brew install git-lfs, or https://git-lfs.com) and run this again");
-        }
-
+        var lfs = await git.LfsVersionAsync(cancellationToken) ?? throw new CommandException(GitLfsVersion.NotInstalled + " and run this again");
+        var local = scope == GitConfigSource.Local;
         var binary = System.Environment.ProcessPath ?? throw new CommandException("cannot tell where this binary is");
-        var filters = await git.RunAsync(["config", scope, "--get", "filter.lfs.process"], allowFailure: true, cancellationToken: cancellationToken);
-        if (filters.ExitCode != 0)
+        if (await git.ConfigGetAsync(scope, "filter.lfs.process", cancellationToken) is null)
         {
-            await git.RunAsync(scope == "--local" ? ["lfs", "install", "--local"] : ["lfs", "install", "--skip-repo"]);
-            await git.RunAsync(["config", scope, AgentWiring.FiltersMarker, "true"]);
+            await git.LfsInstallAsync(local, cancellationToken);
+            await git.ConfigSetAsync(scope, AgentWiring.FiltersMarker, "true", cancellationToken);
         }
 
         // Global: only for the placeholder URL; an unscoped key from an older install would take over every repository.
-        var agentKey = scope == "--local" ? AgentWiring.AgentKey : AgentWiring.ScopedAgentKey;
-        if (scope != "--local")
+        var agentKey = local ? AgentWiring.AgentKey : AgentWiring.ScopedAgentKey;
+        if (!local)
         {
             await UnsetOldAgentKeyAsync(git, cancellationToken);
         }
 
         string[] values = [binary, "agent", "true"];
-        await git.RunAsync(["config", scope, agentKey, AgentWiring.AgentName]);
+        await git.ConfigSetAsync(scope, agentKey, AgentWiring.AgentName, cancellationToken);
         for (var i = 0; i < AgentWiring.TransferKeys.Length; i++)
         {
-            await git.RunAsync(["config", scope, AgentWiring.TransferKeys[i], values[i]]);
+            await git.ConfigSetAsync(scope, AgentWiring.TransferKeys[i], values[i], cancellationToken);
         }
 
-        await stdout.WriteLineAsync(scope == "--local"
+        await stdout.WriteLineAsync(local
             ? $"git-lfs-s3 installed for this repository: git-lfs runs {binary} agent for all its LFS files"
             : $"git-lfs-s3 installed (global git config): git-lfs runs {binary} agent in repositories set up with `git lfs-s3 init`; other repositories keep their LFS server");
-        await stdout.WriteLineAsync($"{lfs.Stdout.Trim()}");
+        await stdout.WriteLineAsync(lfs.Text);
         return 0;
     }
 
     /// <summary>Installs before 0.2 set the unscoped key globally; it is ours only when it names our agent.</summary>
-    private static async Task UnsetOldAgentKeyAsync(GitRunner git, CancellationToken cancellationToken)
-    {
-        await git.RunAsync(["config", "--global", "--unset-all", AgentWiring.AgentKey, $"^{AgentWiring.AgentName}$"], allowFailure: true,
-            cancellationToken: cancellationToken);
-    }
+    private static Task UnsetOldAgentKeyAsync(IGit git, CancellationToken cancellationToken) =>
+        git.ConfigUnsetAllAsync(GitConfigSource.Global, AgentWiring.AgentKey, $"^{AgentWiring.AgentName}$", cancellationToken);
 }
 
 /// <summary><c>git lfs-s3 uninstall</c>.</summary>
@@ -145,39 +135,37 @@ public sealed class UninstallCommand(ProcessEnvironment environment, TextWriter 
 
     public override async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
     {
-        var git = new GitRunner(environment.WorkingDirectory);
+        var git = new GitCli(environment.WorkingDirectory, environment.Variables);
         var scope = await AgentWiring.ScopeAsync(git, options, cancellationToken);
         // The agent keys only where they name our agent (the unscoped one may be the user's own for another agent).
         foreach (var key in new[] { AgentWiring.ScopedAgentKey, AgentWiring.AgentKey })
         {
-            await git.RunAsync(["config", scope, "--unset-all", key, $"^{AgentWiring.AgentName}$"], allowFailure: true, cancellationToken: cancellationToken);
+            await git.ConfigUnsetAllAsync(scope, key, $"^{AgentWiring.AgentName}$", cancellationToken);
         }
 
         foreach (var key in AgentWiring.TransferKeys)
         {
             // exit 5: the key was not set, which is fine for an idempotent uninstall
-            await git.RunAsync(["config", scope, "--unset-all", key], allowFailure: true, cancellationToken: cancellationToken);
+            await git.ConfigUnsetAllAsync(scope, key, null, cancellationToken);
         }
 
-        var marker = await git.RunAsync(["config", scope, "--get", AgentWiring.FiltersMarker], allowFailure: true, cancellationToken: cancellationToken);
-        if (marker.Stdout.Trim() == "true")
+        if (await git.ConfigGetAsync(scope, AgentWiring.FiltersMarker, cancellationToken) == "true")
         {
-            await git.RunAsync(scope == "--local" ? ["lfs", "uninstall", "--local"] : ["lfs", "uninstall", "--skip-repo"]);
-            await git.RunAsync(["config", scope, "--unset-all", AgentWiring.FiltersMarker], allowFailure: true, cancellationToken: cancellationToken);
+            await git.LfsUninstallAsync(scope == GitConfigSource.Local, cancellationToken);
+            await git.ConfigUnsetAllAsync(scope, AgentWiring.FiltersMarker, null, cancellationToken);
         }
 
         // git leaves empty section headers behind; drop them when nothing of the user's is left inside.
         foreach (var section in new[] { $"lfs.customtransfer.{AgentWiring.AgentName}", "lfs-s3", $"lfs.{AgentWiring.PlaceholderLfsUrl}" })
         {
-            var left = await git.RunAsync(["config", scope, "--get-regexp", "^" + section.Replace(".", "\\.") + "\\."],
-                allowFailure: true, cancellationToken: cancellationToken);
-            if (left.ExitCode != 0)
+            var left = await git.ConfigGetRegexpAsync(scope, "^" + section.Replace(".", "\\.") + "\\.", cancellationToken);
+            if (left.Count == 0)
             {
-                await git.RunAsync(["config", scope, "--remove-section", section], allowFailure: true, cancellationToken: cancellationToken);
+                await git.ConfigRemoveSectionAsync(scope, section, cancellationToken);
             }
         }
 
-        await stdout.WriteLineAsync($"git-lfs-s3 removed from the {scope[2..]} git config");
+        await stdout.WriteLineAsync($"git-lfs-s3 removed from the {scope.Name} git config");
         return 0;
     }
 }

@@ -105,8 +105,7 @@ public sealed class LogCommand(IObjectStoreFactory storeFactory, ProcessEnvironm
     /// <summary>The paths asked for (a folder stands for the LFS files of HEAD under it), or every LFS file of HEAD.</summary>
     private async Task<List<string>> PathsAsync(Workspace workspace, CommandLine args, CancellationToken cancellationToken)
     {
-        var head = await workspace.Repository.Git.RunAsync(["rev-parse", "--verify", "--quiet", "HEAD"], allowFailure: true, cancellationToken: cancellationToken);
-        var files = head.ExitCode == 0
+        var files = await workspace.Repository.Git.RevParseAsync("HEAD", cancellationToken) is not null
             ? (await new PointerScanner(workspace.Repository.Git).ReadTreeAsync("HEAD", cancellationToken)).Select(p => p.Path).ToList()
             : [];
         if (args.Arguments.Count == 0)

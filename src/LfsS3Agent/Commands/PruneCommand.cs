@@ -40,19 +40,17 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         var grace = Duration.Parse("grace", args.Value("grace") ?? "30d");
         using var workspace = await OpenAsync(cancellationToken);
         var git = workspace.Repository.Git;
-        var remotes = (await git.RunAsync(["remote"], cancellationToken: cancellationToken)).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        foreach (var remote in remotes)
+        foreach (var remote in await git.RemotesAsync(cancellationToken))
         {
-            var fetch = await git.RunAsync(["fetch", "--quiet", remote], allowFailure: true, cancellationToken: cancellationToken);
-            if (fetch.ExitCode != 0)
+            var fetch = await git.FetchAsync(remote, [], null, cancellationToken);
+            if (!fetch.Succeeded)
             {
-                throw new CommandException($"cannot fetch remote \"{remote}\" ({fetch.Stderr.Trim()}): prune needs every remote's branches, "
+                throw new CommandException($"cannot fetch remote \"{remote}\" ({fetch.Error}): prune needs every remote's branches, "
                     + "so that it never deletes what someone else's branch needs; fix the remote or remove it, then retry");
             }
         }
 
-        var refs = (await git.RunAsync(["for-each-ref", "--format=%(objectname)"], cancellationToken: cancellationToken)).Stdout
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+        var refs = (await git.ForEachRefAsync("%(objectname)", [], cancellationToken)).Distinct(StringComparer.Ordinal).ToList();
         var missing = new List<string>();
         var plan = await new UnreferencedVersions(workspace, workspace.CreateLocator(logger)).PlanAsync(grace, refs, missing.Add, cancellationToken);
         if (missing.Count > 0)

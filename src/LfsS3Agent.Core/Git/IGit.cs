@@ -1,0 +1,122 @@
+namespace LfsS3Agent.Core.Git;
+
+/// <summary>
+/// The one door to git (and git-lfs): a method per git operation, typed in and out, each output format read by one
+/// parser in <see cref="GitOutput"/>. Nothing outside the git room starts a git process. A method that can fail in a
+/// way callers expect (a missing HEAD, an unset key) says so in its result; anything else throws <see cref="GitException"/>.
+/// </summary>
+public interface IGit
+{
+    /// <summary>Where git runs.</summary>
+    string WorkingDirectory { get; }
+
+    /// <summary>The same git (same environment) in another directory.</summary>
+    IGit At(string directory);
+
+    /// <summary><c>git --version</c>; throws <see cref="GitException"/> when git is not installed.</summary>
+    Task<string> VersionAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>git lfs version</c>, or null when git-lfs is not installed.</summary>
+    Task<GitLfsVersion?> LfsVersionAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>git lfs install</c> (<c>--local</c>, else <c>--skip-repo</c>).</summary>
+    Task LfsInstallAsync(bool local, CancellationToken cancellationToken);
+
+    /// <summary><c>git lfs uninstall</c> (<c>--local</c>, else <c>--skip-repo</c>).</summary>
+    Task LfsUninstallAsync(bool local, CancellationToken cancellationToken);
+
+    /// <summary><c>rev-parse --is-bare-repository --git-common-dir --show-toplevel</c>: null outside a repository.</summary>
+    Task<(bool Bare, string CommonDir, string? TopLevel)?> RepositoryAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>rev-parse --git-dir</c> succeeds: the working directory is inside a repository.</summary>
+    Task<bool> IsInsideRepositoryAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>rev-parse --verify --quiet</c>: the object id a revision names, or null.</summary>
+    Task<string?> RevParseAsync(string revision, CancellationToken cancellationToken);
+
+    /// <summary><c>config --get</c>: the value, or null when unset.</summary>
+    Task<string?> ConfigGetAsync(GitConfigSource source, string key, CancellationToken cancellationToken);
+
+    /// <summary><c>config -z --get-regexp</c>: lower-cased keys and their last values (empty when none or unreadable).</summary>
+    Task<Dictionary<string, string>> ConfigGetRegexpAsync(GitConfigSource source, string pattern, CancellationToken cancellationToken);
+
+    /// <summary><c>config --get-urlmatch</c>: the value git picks for a URL, or null.</summary>
+    Task<string?> ConfigGetUrlmatchAsync(string key, string url, CancellationToken cancellationToken);
+
+    /// <summary><c>config &lt;key&gt; &lt;value&gt;</c>.</summary>
+    Task ConfigSetAsync(GitConfigSource source, string key, string value, CancellationToken cancellationToken);
+
+    /// <summary><c>config --unset-all</c> (only values matching <paramref name="valuePattern"/>); false when nothing was set.</summary>
+    Task<bool> ConfigUnsetAllAsync(GitConfigSource source, string key, string? valuePattern, CancellationToken cancellationToken);
+
+    /// <summary><c>config --remove-section</c>; false when there was none.</summary>
+    Task<bool> ConfigRemoveSectionAsync(GitConfigSource source, string section, CancellationToken cancellationToken);
+
+    /// <summary><c>ls-tree -z --full-tree</c> of a tree-ish, all of it or only <paramref name="paths"/>.</summary>
+    Task<List<TreeFile>> LsTreeAsync(string treeish, IReadOnlyList<string>? paths, LsTreeOptions options, CancellationToken cancellationToken);
+
+    /// <summary><c>ls-files -s -z</c>: the index's entries under <paramref name="paths"/> (empty when unreadable).</summary>
+    Task<List<TreeFile>> LsFilesStagedAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken);
+
+    /// <summary><c>cat-file blob</c> as UTF-8 text.</summary>
+    Task<string> ReadBlobAsync(string blob, CancellationToken cancellationToken);
+
+    /// <summary><c>cat-file blob</c> streamed line by line, so a large blob is never held whole.</summary>
+    TextReader OpenBlob(string blob);
+
+    /// <summary><c>cat-file blob</c> written, byte for byte, into a new file.</summary>
+    Task WriteBlobAsync(string blob, string file, CancellationToken cancellationToken);
+
+    /// <summary><c>cat-file --batch-check</c>: id, type and size of each object that exists.</summary>
+    Task<List<GitObjectInfo>> BatchCheckAsync(IReadOnlyCollection<string> objects, CancellationToken cancellationToken);
+
+    /// <summary><c>cat-file --batch</c>: the contents of each object that exists (for small objects: all are held in memory).</summary>
+    Task<Dictionary<string, byte[]>> BatchAsync(IReadOnlyCollection<string> objects, CancellationToken cancellationToken);
+
+    /// <summary><c>log --raw -z --no-abbrev</c>: commits (or changes only), newest first.</summary>
+    Task<List<LogEntry>> LogAsync(GitLogQuery query, CancellationToken cancellationToken);
+
+    /// <summary><c>log -1 --format=&lt;format&gt; -- &lt;path&gt;</c>: the last commit that touched a path, formatted; null when none.</summary>
+    Task<string?> LastCommitAsync(string format, string path, CancellationToken cancellationToken);
+
+    /// <summary><c>rev-list -1 --stdin</c>: the first commit the revisions (with <c>^id</c> exclusions) reach, or null.</summary>
+    Task<string?> FirstReachableAsync(IEnumerable<string> revisions, CancellationToken cancellationToken);
+
+    /// <summary><c>for-each-ref --format</c>: one formatted line per ref matching the patterns (every ref without).</summary>
+    Task<List<string>> ForEachRefAsync(string format, IReadOnlyList<string> patterns, CancellationToken cancellationToken);
+
+    /// <summary><c>add --</c>: stages the paths; false when git refused.</summary>
+    Task<bool> AddAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken);
+
+    /// <summary><c>check-attr -z --stdin</c>: each path with the attribute's value (empty when unreadable).</summary>
+    Task<List<(string Path, string Value)>> CheckAttrAsync(string attribute, IReadOnlyCollection<string> paths, CancellationToken cancellationToken);
+
+    /// <summary><c>grep -q -F</c> over tracked files: whether any matching file contains the text.</summary>
+    Task<bool> GrepAsync(string text, IReadOnlyList<string> pathspecs, CancellationToken cancellationToken);
+
+    /// <summary><c>remote</c>: the remotes' names.</summary>
+    Task<List<string>> RemotesAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>remote -v</c>: each remote's name and URL (fetch and push lines both).</summary>
+    Task<List<(string Name, string Url)>> RemoteUrlsAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>fetch --quiet &lt;remote&gt; [refspecs]</c>; <paramref name="environment"/> adds variables for this call only.</summary>
+    Task<GitOutcome> FetchAsync(string remote, IReadOnlyList<string> refspecs, IReadOnlyDictionary<string, string>? environment,
+        CancellationToken cancellationToken);
+
+    /// <summary><c>push --quiet --no-verify &lt;remote&gt; &lt;refspecs&gt;</c>; <paramref name="environment"/> adds variables for this call only.</summary>
+    Task<GitOutcome> PushAsync(string remote, IReadOnlyList<string> refspecs, IReadOnlyDictionary<string, string>? environment,
+        CancellationToken cancellationToken);
+
+    /// <summary><c>hash-object -w --stdin</c>: writes the bytes as a blob; returns its id.</summary>
+    Task<string> WriteBlobObjectAsync(string content, CancellationToken cancellationToken);
+
+    /// <summary><c>mktree -z</c>: writes a tree of the entries (mode, type, id, name); returns its id.</summary>
+    Task<string> MakeTreeAsync(IReadOnlyCollection<TreeFile> entries, CancellationToken cancellationToken);
+
+    /// <summary><c>commit-tree</c>: writes a commit of the tree with these parents and message; returns its id.</summary>
+    Task<string> CommitTreeAsync(string tree, IReadOnlyList<string> parents, string message, CancellationToken cancellationToken);
+
+    /// <summary><c>update-ref</c>: points a ref at an id, only if it still points at <paramref name="expected"/> when given; false when not.</summary>
+    Task<bool> UpdateRefAsync(string name, string id, string? expected, CancellationToken cancellationToken);
+}

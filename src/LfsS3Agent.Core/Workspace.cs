@@ -75,7 +75,7 @@ public sealed class Workspace : IDisposable
     /// "already stored?" does so only where this repository compresses; everything else always does, so that nothing
     /// that holds an object is ever missed.</param>
     public ObjectLocator CreateLocator(ILogger logger, bool folderListings = false, bool compressed = true) =>
-        new(Store, Cache, Paths, Layout, Mapping, logger, folderListings, Settings.AllowOtherPrefixes, compressed);
+        new(Store, Cache, Paths, Layout, Mapping, logger, folderListings, Settings.AllowOtherPrefixes, compressed, Settings.Parallelism);
 
     /// <summary>
     /// Adds this clone's uploads to the mapping and stages it; returns how many lines were new. After a push only those

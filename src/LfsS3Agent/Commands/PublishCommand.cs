@@ -50,7 +50,7 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         try
         {
             await workspace.Paths.UpdateAsync(cancellationToken);
-            var publisher = new SnapshotPublisher(workspace, workspace.CreateLocator(logger), destination, prefix, scratch);
+            var publisher = new SnapshotPublisher(workspace.Repository.Git, workspace.Store, workspace.CreateLocator(logger), destination, prefix, scratch);
             var plan = await publisher.PlanAsync(args.Arguments[0], args.Has("delete"), cancellationToken);
             var where = destination.Describe(prefix.Length == 0 ? "" : prefix + "/");
             if (args.Has("dry-run"))

@@ -61,7 +61,7 @@ public sealed class VerifyCommand(IObjectStoreFactory storeFactory, ProcessEnvir
         var locator = workspace.CreateLocator(logger);
         var failures = new ConcurrentBag<string>();
         var content = args.Has("content");
-        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = workspace.Settings.Parallelism, CancellationToken = cancellationToken },
             async (pair, ct) =>
             {
                 var (oid, (size, path)) = (pair.Key, pair.Value);

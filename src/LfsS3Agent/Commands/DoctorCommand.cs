@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Objects;
@@ -155,7 +156,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     {
         try
         {
-            _repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, cancellationToken);
+            _repository = await Workspace.RepositoryAsync(environment, cancellationToken);
             return CheckResult.Ok(_repository.WorkTree ?? _repository.CommonDir);
         }
         catch (LfsS3Exception ex)
@@ -168,9 +169,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     {
         try
         {
-            var settings = _settings = await SettingsResolver.LoadAsync(_repository, environment, cancellationToken: cancellationToken);
-            settings.RequireStore();
-            await TrustedStorage.CheckAsync(_repository!, settings, cancellationToken);
+            var settings = _settings = await Workspace.StoreSettingsAsync(_repository!, environment, cancellationToken: cancellationToken);
             _store = storeFactory.Create(settings);
             var source = (settings.Find(SettingNames.Store) ?? settings.Find(SettingNames.Bucket))!.Source;
             return CheckResult.Ok($"{settings.StoreDescription}, prefix \"{settings.Prefix}\" ({source})");

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Settings;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Mapping;
@@ -53,9 +54,9 @@ public sealed class VerifyCommand(IObjectStoreFactory storeFactory, ProcessEnvir
 
         var mapping = (await workspace.Mapping.ReadAsync(MappingSource.WorkTree, cancellationToken)).Entries
             .Concat((await workspace.Mapping.ReadAsync(MappingSource.Head, cancellationToken)).Entries);
-        if (StatusCommand.OutsidePrefix(workspace, mapping) is > 0 and var outside)
+        if (OutsidePrefix.Count(workspace, mapping) is > 0 and var outside)
         {
-            await stdout.WriteLineAsync("warning: " + StatusCommand.OutsidePrefixMessage(workspace, outside));
+            await stdout.WriteLineAsync("warning: " + OutsidePrefix.Message(workspace, outside));
         }
 
         var locator = workspace.CreateLocator(logger);

@@ -69,14 +69,35 @@ public sealed class Workspace : IDisposable
         ? Path.Combine(Path.GetFullPath(storage, Repository.CommonDir), "tmp")
         : Repository.LfsTempDir;
 
+    /// <summary>Opens the workspace of the repository the process runs in: the one opening sequence, step by step below.</summary>
     public static async Task<Workspace> OpenAsync(ProcessEnvironment environment, IObjectStoreFactory storeFactory,
         CancellationToken cancellationToken)
     {
-        var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, environment.Variables, cancellationToken);
-        var settings = await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken);
-        settings.RequireStore();
-        await TrustedStorage.CheckAsync(repository, settings, cancellationToken);
+        var repository = await RepositoryAsync(environment, cancellationToken);
+        var settings = await StoreSettingsAsync(repository, environment, cancellationToken: cancellationToken);
         return new Workspace(repository, settings, storeFactory.Create(settings));
+    }
+
+    /// <summary>Step one of opening: the repository the process runs in (doctor, init and trust start here too).</summary>
+    public static Task<GitRepository> RepositoryAsync(ProcessEnvironment environment, CancellationToken cancellationToken) =>
+        GitRepository.DiscoverAsync(environment.WorkingDirectory, environment.Variables, cancellationToken);
+
+    /// <summary>
+    /// Step two: the settings in force, which must name a store, and whose committed storage this clone trusts. With
+    /// <paramref name="proposed"/> (init's values, about to be committed and trusted) those stand in for the committed
+    /// file and are not checked against the trusted ones.
+    /// </summary>
+    public static async Task<AgentSettings> StoreSettingsAsync(GitRepository repository, ProcessEnvironment environment,
+        IReadOnlyDictionary<string, string>? proposed = null, CancellationToken cancellationToken = default)
+    {
+        var settings = await SettingsResolver.LoadAsync(repository, environment, proposed, cancellationToken);
+        settings.RequireStore();
+        if (proposed is null)
+        {
+            await TrustedStorage.CheckAsync(repository, settings, cancellationToken);
+        }
+
+        return settings;
     }
 
     /// <param name="folderListings">One listing per folder answers for all its keys: right for a push of many files.</param>
@@ -84,7 +105,8 @@ public sealed class Workspace : IDisposable
     /// "already stored?" does so only where this repository compresses; everything else always does, so that nothing
     /// that holds an object is ever missed.</param>
     public ObjectLocator CreateLocator(ILogger logger, bool folderListings = false, bool compressed = true) =>
-        new(Store, Cache, new SharedListings(Database, Store.Id), Paths, Layout, Mapping, logger, folderListings, Settings.AllowOtherPrefixes, compressed);
+        new(Store, Cache, new SharedListings(Database, Store.Id), Paths, Layout, Mapping, logger, folderListings, Settings.AllowOtherPrefixes, compressed,
+            Settings.Parallelism);
 
     /// <summary>
     /// Adds this clone's uploads to the mapping and stages it; returns how many lines were new. After a push only those

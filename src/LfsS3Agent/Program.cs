@@ -26,25 +26,7 @@ builder.Services.AddSingleton(environment);
 builder.Services.AddSingleton<IObjectStoreFactory, StoreFactory>();
 builder.Services.AddSingleton<TextWriter>(Console.Out);
 builder.Services.AddSingleton(new AgentStreams(Console.OpenStandardInput, Console.OpenStandardOutput));
-// Every verb, in the order the main help lists them.
-builder.Services.AddSingleton<Verb, InstallCommand>();
-builder.Services.AddSingleton<Verb, UninstallCommand>();
-builder.Services.AddSingleton<Verb, InitCommand>();
-builder.Services.AddSingleton<Verb, DoctorCommand>();
-builder.Services.AddSingleton<Verb, StatusCommand>();
-builder.Services.AddSingleton<Verb, SyncCommand>();
-builder.Services.AddSingleton<Verb, VerifyCommand>();
-builder.Services.AddSingleton<Verb, RebuildCommand>();
-builder.Services.AddSingleton<Verb, UrlCommand>();
-builder.Services.AddSingleton<Verb, PublishCommand>();
-builder.Services.AddSingleton<Verb, LogCommand>();
-builder.Services.AddSingleton<Verb, UsageCommand>();
-builder.Services.AddSingleton<Verb, PruneCommand>();
-builder.Services.AddSingleton<Verb, LockCommand>();
-builder.Services.AddSingleton<Verb, LocksCommand>();
-builder.Services.AddSingleton<Verb, UnlockCommand>();
-builder.Services.AddSingleton<Verb, TrustCommand>();
-builder.Services.AddSingleton<Verb, AgentCommand>();
+builder.Services.AddVerbs();
 builder.Services.AddSingleton(sp => new Application(sp.GetServices<Verb>(), Console.Out, Console.Error));
 using var host = builder.Build();
 

@@ -54,6 +54,9 @@ internal sealed class FakeHandler : ITransferHandler
 
     public bool Disposed { get; private set; }
 
+    /// <summary>What the session asked of the handler at its end, in order ("end", "dispose").</summary>
+    public List<string> Calls { get; } = [];
+
     public Task<string?> TransferAsync(TransferItem item, IProgressReporter progress, CancellationToken cancellationToken)
     {
         Seen.Add(item);
@@ -68,11 +71,18 @@ internal sealed class FakeHandler : ITransferHandler
             progress.Report(done);
         }
 
-        return Task.FromResult(item.Operation == "download" ? $"/tmp/lfs/tmp/{item.Oid}-x" : null);
+        return Task.FromResult(item.Direction == TransferDirection.Download ? $"/tmp/lfs/tmp/{item.Oid}-x" : null);
+    }
+
+    public Task EndAsync(CancellationToken cancellationToken)
+    {
+        Calls.Add("end");
+        return Task.CompletedTask;
     }
 
     public ValueTask DisposeAsync()
     {
+        Calls.Add("dispose");
         Disposed = true;
         return ValueTask.CompletedTask;
     }

@@ -57,6 +57,21 @@ public sealed class SettingsResolverTests
         Assert.Contains("git lfs-s3 init", ex.Message);
     }
 
+    [Theory]
+    [InlineData(null, null, 8)]
+    [InlineData("3", null, 3)]
+    [InlineData(null, "16", 16)]
+    [InlineData("500", null, 64)]
+    [InlineData("0", null, 1)]
+    public void Parallelism_EnvironmentThenRepoFile_DefaultEightClamped(string? env, string? repo, int expected)
+    {
+        var settings = SettingsResolver.Resolve(
+            env is null ? None : new Dictionary<string, string> { ["LFS_S3_PARALLELISM"] = env }, None,
+            repo is null ? None : new Dictionary<string, string> { ["lfs-s3.parallelism"] = repo });
+
+        Assert.Equal(expected, settings.Parallelism);
+    }
+
     [Fact]
     public void InvalidValue_NamesSettingAndSource()
     {

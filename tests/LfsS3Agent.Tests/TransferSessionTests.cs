@@ -165,6 +165,7 @@ public sealed class TransferSessionTests
 
         Assert.Equal(2, handlers.Count);
         Assert.True(handlers[0].Disposed);
+        Assert.Equal(["end", "dispose"], handlers[0].Calls);
         Assert.Equal([Oid1], handlers[0].Seen.Select(i => i.Oid));
         Assert.Equal([Oid2], handlers[1].Seen.Select(i => i.Oid));
     }
@@ -179,6 +180,7 @@ public sealed class TransferSessionTests
         Assert.Single(replies);
         Assert.Empty(handler.Seen);
         Assert.True(handler.Disposed);
+        Assert.Equal(["end", "dispose"], handler.Calls);
     }
 
     [Fact]
@@ -190,6 +192,7 @@ public sealed class TransferSessionTests
 
         Assert.Equal("complete", replies[^1].Str("event"));
         Assert.True(handler.Disposed);
+        Assert.Equal(["end", "dispose"], handler.Calls);
     }
 
     [Fact]

@@ -1,5 +1,8 @@
 using LfsS3Agent.Commands;
 using LfsS3Agent.Core.Settings;
+using LfsS3Agent.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LfsS3Agent.Tests;
@@ -10,17 +13,18 @@ public sealed class VerbTests
     private readonly StringWriter _stdout = new();
     private readonly StringWriter _stderr = new();
 
+    /// <summary>The verbs as Program.cs composes them (the same AddVerbs), with test streams and no logs.</summary>
     private List<Verb> Verbs()
     {
-        var env = new ProcessEnvironment(Path.GetTempPath(), new Dictionary<string, string>());
-        var stores = new StoreFactory();
-        return
-        [
-            new InstallCommand(env, _stdout), new UninstallCommand(env, _stdout), new InitCommand(stores, env, _stdout),
-            new DoctorCommand(stores, env, _stdout), new StatusCommand(stores, env, _stdout), new SyncCommand(stores, env, _stdout),
-            new VerifyCommand(stores, env, _stdout, NullLogger<VerifyCommand>.Instance),
-            new RebuildCommand(stores, env, _stdout, NullLogger<RebuildCommand>.Instance),
-        ];
+        var services = new ServiceCollection()
+            .AddSingleton(new ProcessEnvironment(Path.GetTempPath(), new Dictionary<string, string>()))
+            .AddSingleton<IObjectStoreFactory, StoreFactory>()
+            .AddSingleton<TextWriter>(_stdout)
+            .AddSingleton(new AgentStreams(() => Stream.Null, () => Stream.Null))
+            .AddSingleton(new AgentLoggerProvider(TextWriter.Null, LogLevel.None, null))
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddVerbs();
+        return services.BuildServiceProvider().GetServices<Verb>().ToList();
     }
 
     private Verb Verb(string name) => Verbs().Single(v => v.Name == name);
@@ -101,7 +105,10 @@ public sealed class VerbTests
         var code = await new Application(verbs, _stdout, _stderr).RunAsync([], CancellationToken.None);
 
         Assert.Equal(0, code);
-        foreach (var verb in verbs)
+        Assert.Equal(["install", "uninstall", "init", "doctor", "status", "sync", "verify", "rebuild", "url", "publish", "log", "usage", "prune",
+            "lock", "locks", "unlock", "trust"], verbs.Where(v => !v.Hidden).Select(v => v.Name));
+        Assert.DoesNotMatch("(?m)^  agent ", _stdout.ToString());
+        foreach (var verb in verbs.Where(v => !v.Hidden))
         {
             Assert.Matches($"(?m)^  {verb.Name} +{System.Text.RegularExpressions.Regex.Escape(verb.Summary)}$", _stdout.ToString());
         }

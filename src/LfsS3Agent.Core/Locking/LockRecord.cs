@@ -3,13 +3,7 @@ using System.Text.Json.Serialization;
 namespace LfsS3Agent.Core.Locking;
 
 /// <summary>What a lock object holds: the path, who holds it (git user.name and user.email), where and since when.</summary>
-public sealed record LockRecord(
-    [property: JsonPropertyName("path")] string Path,
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("email")] string Email,
-    [property: JsonPropertyName("host")] string Host,
-    [property: JsonPropertyName("since")] DateTimeOffset Since,
-    [property: JsonPropertyName("id")] string Id)
+public sealed record LockRecord(string Path, string Name, string Email, string Host, DateTimeOffset Since, string Id)
 {
     /// <summary>How the owner is shown: the e-mail address, or the name when there is none.</summary>
     [JsonIgnore]
@@ -17,15 +11,11 @@ public sealed record LockRecord(
 }
 
 /// <summary>Who broke whose lock and when (unlock --force), kept under the locks area.</summary>
-public sealed record BrokenLockRecord(
-    [property: JsonPropertyName("lock")] LockRecord Lock,
-    [property: JsonPropertyName("brokenBy")] string BrokenBy,
-    [property: JsonPropertyName("host")] string Host,
-    [property: JsonPropertyName("at")] DateTimeOffset At);
+public sealed record BrokenLockRecord(LockRecord Lock, string BrokenBy, string Host, DateTimeOffset At);
 
 /// <summary>Source-generated JSON for lock records (native AOT).</summary>
 [JsonSerializable(typeof(LockRecord))]
 [JsonSerializable(typeof(BrokenLockRecord))]
 [JsonSerializable(typeof(List<LockRecord>))]
-[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 public sealed partial class LockJsonContext : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using LfsS3Agent.Core.Diagnostics;
 using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace LfsS3Agent.Core.Objects;
@@ -12,15 +13,14 @@ namespace LfsS3Agent.Core.Objects;
 public static class LatestVersions
 {
     /// <summary>Promotes HEAD's version wherever this process uploaded some other content to HEAD's path; returns how many.</summary>
-    public static async Task<int> SettleAsync(Workspace workspace, IReadOnlyCollection<(string Path, string Oid, long Size)> uploads,
-        ILogger logger, CancellationToken cancellationToken)
+    public static async Task<int> SettleAsync(IGit git, KeyLayout layout, IObjectStore store,
+        IReadOnlyCollection<(string Path, string Oid, long Size)> uploads, ILogger logger, CancellationToken cancellationToken)
     {
         if (uploads.Count == 0)
         {
             return 0;
         }
 
-        var git = workspace.Repository.Git;
         var blobs = (await git.LsTreeAsync("HEAD", null, new LsTreeOptions(EmptyOnFailure: true), cancellationToken))
             .Where(f => f.Type == "blob").ToDictionary(f => f.Path, f => f.Blob, StringComparer.Ordinal);
 
@@ -28,28 +28,16 @@ public static class LatestVersions
         var suspects = uploads.Where(u => blobs.TryGetValue(u.Path, out var blob) && blob != LfsPointer.BlobId(u.Oid, u.Size))
             .Select(u => (blobs[u.Path], u.Path)).Distinct().ToList();
         var promoted = 0;
+        // A fresh finder: the versions this process just wrote must be in its listings.
+        var finder = new VersionFinder(store, compressed: true);
         foreach (var (pointer, path) in await new PointerScanner(git).ReadAsync(suspects, cancellationToken))
         {
-            var key = workspace.Layout.KeyFor(path);
-            var store = workspace.Store;
-            var versions = await store.ListVersionsAsync(key, cancellationToken);
-            // A smaller version may hold the object compressed: its OID metadata says so.
-            foreach (var version in versions.Where(v => v.Size == pointer.Size).Concat(versions.Where(v => v.Size < pointer.Size)))
+            var key = layout.KeyFor(path);
+            if (await finder.FindVersionAsync(key, pointer.Oid, pointer.Size, cancellationToken) is { IsLatest: false } version)
             {
-                var (oid, objectSize) = await store.GetIdentityAsync(key, version.VersionId, cancellationToken);
-                if (oid != pointer.Oid || version.Size != pointer.Size && objectSize != pointer.Size)
-                {
-                    continue;
-                }
-
-                if (!version.IsLatest)
-                {
-                    var copy = await store.PromoteAsync(key, version.VersionId, cancellationToken);
-                    Log.Promoted(logger, store.Describe(key), version.VersionId, copy);
-                    promoted++;
-                }
-
-                break;
+                var copy = await store.PromoteAsync(key, version.VersionId, cancellationToken);
+                Log.Promoted(logger, store.Describe(key), version.VersionId, copy);
+                promoted++;
             }
         }
 

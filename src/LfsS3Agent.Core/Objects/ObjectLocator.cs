@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using LfsS3Agent.Core.Diagnostics;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Mapping;
+using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -50,13 +51,17 @@ public sealed class ObjectLocator
     private readonly VersionFinder _finder;
     private readonly ILogger _logger;
     private readonly bool _allowOtherPrefixes;
+    private readonly int _parallelism;
 
     /// <param name="folderListings">One listing per folder answers for all its keys: right for a push of many files.</param>
     /// <param name="allowOtherPrefixes">Follow claims whose key lies outside the prefix (another team's files).</param>
     /// <param name="compressed">Also look at versions smaller than the object (stored compressed).</param>
+    /// <param name="parallelism">Objects located at once by <see cref="LocateAllAsync"/> (lfs-s3.parallelism).</param>
     public ObjectLocator(IObjectStore store, ObjectCache cache, SharedListings listings, PathIndex paths, KeyLayout layout, CommittedMapping mapping,
-        ILogger logger, bool folderListings = false, bool allowOtherPrefixes = false, bool compressed = true)
+        ILogger logger, bool folderListings = false, bool allowOtherPrefixes = false, bool compressed = true,
+        int parallelism = AgentSettings.DefaultParallelism)
     {
+        _parallelism = parallelism;
         _allowOtherPrefixes = allowOtherPrefixes;
         _store = store;
         _cache = cache;
@@ -158,6 +163,9 @@ public sealed class ObjectLocator
         return new Located(null, default, rejected);
     }
 
+    /// <summary>How many objects the verbs built on this locator work on at once (lfs-s3.parallelism).</summary>
+    public int Parallelism => _parallelism;
+
     /// <summary>Every LFS pointer in the history of every ref (the path index brought up to date first): OID, size, paths.</summary>
     public async Task<List<(string Oid, long Size, List<string> Paths)>> HistoryPointersAsync(CancellationToken cancellationToken)
     {
@@ -165,13 +173,13 @@ public sealed class ObjectLocator
         return _paths.AllPointers();
     }
 
-    /// <summary>Locates every one of <paramref name="pointers"/>, eight at a time; <paramref name="step"/> after each.</summary>
+    /// <summary>Locates every one of <paramref name="pointers"/>, <see cref="Parallelism"/> at a time; <paramref name="step"/> after each.</summary>
     public async Task<HistoryLocated> LocateAllAsync(IReadOnlyCollection<(string Oid, long Size, List<string> Paths)> pointers, Action? step,
         CancellationToken cancellationToken)
     {
         var versions = new ConcurrentDictionary<(string, string), long>();
         var missing = new ConcurrentBag<(string Oid, long Size, List<string> Paths)>();
-        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (p, ct) =>
+        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, async (p, ct) =>
         {
             if ((await LocateAsync(p.Oid, p.Size, p.Paths, ct)).Entry is { } entry)
             {

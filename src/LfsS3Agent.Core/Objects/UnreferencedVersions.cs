@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Storage;
 
 namespace LfsS3Agent.Core.Objects;
@@ -19,11 +20,10 @@ public sealed record PrunePlan(IReadOnlyList<PruneCandidate> Versions, IReadOnly
 /// or when it holds the same bytes as such an object (its metadata's OID). Keys under the reserved <c>.git/</c>
 /// area other than the orphan objects (doctor's probes, locks) are never touched.
 /// </summary>
-public sealed class UnreferencedVersions(Workspace workspace, ObjectLocator locator)
+public sealed class UnreferencedVersions(IObjectStore store, KeyLayout layout, CommittedMapping committed, ObjectLocator locator)
 {
     public async Task<PrunePlan> PlanAsync(TimeSpan grace, IEnumerable<string> refs, Action<string> notStored, CancellationToken cancellationToken)
     {
-        var layout = workspace.Layout;
         var prefix = layout.Prefix.Length == 0 ? "" : layout.Prefix + "/";
         var cutoff = DateTimeOffset.UtcNow - grace;
 
@@ -40,11 +40,11 @@ public sealed class UnreferencedVersions(Workspace workspace, ObjectLocator loca
         }
 
         var pinned = new HashSet<(string, string)>();
-        var mapping = (await workspace.Mapping.ReadAsync(Mapping.MappingSource.WorkTree, cancellationToken)).Entries;
+        var mapping = (await committed.ReadAsync(MappingSource.WorkTree, cancellationToken)).Entries;
         foreach (var treeish in refs.Append(":"))
         {
-            mapping.AddRange(treeish == ":" ? (await workspace.Mapping.ReadAsync(Mapping.MappingSource.Index, cancellationToken)).Entries
-                : await workspace.Mapping.EntriesAtAsync(treeish, cancellationToken));
+            mapping.AddRange(treeish == ":" ? (await committed.ReadAsync(MappingSource.Index, cancellationToken)).Entries
+                : await committed.EntriesAtAsync(treeish, cancellationToken));
         }
 
         foreach (var entry in mapping)
@@ -57,7 +57,7 @@ public sealed class UnreferencedVersions(Workspace workspace, ObjectLocator loca
         var reserved = layout.KeyFor(".git/");
         var young = 0;
         var candidates = new ConcurrentBag<PruneCandidate>();
-        var versions = (await workspace.Store.Require<IStoreMaintenance>("list every version").ListAllVersionsAsync(prefix, cancellationToken))
+        var versions = (await store.Require<IStoreMaintenance>("list every version").ListAllVersionsAsync(prefix, cancellationToken))
             .Where(v => !v.Key.StartsWith(reserved, StringComparison.Ordinal) || v.Key.StartsWith(orphans, StringComparison.Ordinal))
             .Where(v => !history.Versions.ContainsKey((v.Key, v.VersionId)) && !pinned.Contains((v.Key, v.VersionId)))
             .Where(v =>
@@ -72,7 +72,7 @@ public sealed class UnreferencedVersions(Workspace workspace, ObjectLocator loca
                 return old;
             })
             .ToList();
-        await Parallel.ForEachAsync(versions, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (v, ct) =>
+        await Parallel.ForEachAsync(versions, new ParallelOptions { MaxDegreeOfParallelism = locator.Parallelism, CancellationToken = cancellationToken }, async (v, ct) =>
         {
             var oid = await locator.OidAsync(v.Key, v.VersionId, ct);
             if (oid is null || !oids.Contains(oid))
@@ -81,7 +81,7 @@ public sealed class UnreferencedVersions(Workspace workspace, ObjectLocator loca
             }
         });
 
-        var uploads = (await workspace.Store.Require<IStoreMaintenance>("list unfinished uploads").ListUnfinishedUploadsAsync(prefix, cancellationToken)).Where(u => u.Started < cutoff).ToList();
+        var uploads = (await store.Require<IStoreMaintenance>("list unfinished uploads").ListUnfinishedUploadsAsync(prefix, cancellationToken)).Where(u => u.Started < cutoff).ToList();
         return new PrunePlan(candidates.OrderBy(c => c.Version.Key, StringComparer.Ordinal).ThenBy(c => c.Version.Modified).ToList(), uploads, young,
             pointers.Count);
     }

@@ -24,14 +24,18 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
     private readonly ConcurrentDictionary<(string, string), Task<(string? Oid, long? ObjectSize)>> _oids = new();
 
     /// <summary>The version of <paramref name="key"/> that holds the OID, newest first, or null.</summary>
-    public async Task<MappingEntry?> FindAsync(string key, string oid, long size, CancellationToken cancellationToken)
+    public async Task<MappingEntry?> FindAsync(string key, string oid, long size, CancellationToken cancellationToken) =>
+        await FindVersionAsync(key, oid, size, cancellationToken) is { } version ? new MappingEntry(oid, size, version.VersionId, key) : null;
+
+    /// <summary>The version of <paramref name="key"/> that holds the OID: those of the exact size first (newest first), then smaller ones.</summary>
+    public async Task<StoredVersion?> FindVersionAsync(string key, string oid, long size, CancellationToken cancellationToken)
     {
         var versions = await VersionsAsync(key, cancellationToken);
         foreach (var version in versions.Where(v => v.Size == size).Concat(compressed ? versions.Where(v => v.Size < size) : []))
         {
             if (await HoldsAsync(key, version, oid, size, cancellationToken) is null)
             {
-                return new MappingEntry(oid, size, version.VersionId, key);
+                return version;
             }
         }
 

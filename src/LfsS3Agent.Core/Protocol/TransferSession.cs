@@ -53,12 +53,32 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
         finally
         {
             Log.SessionEnd(logger, reason);
-            if (_handler is not null)
-            {
-                await _handler.DisposeAsync();
-            }
+            await EndHandlerAsync();
         }
     }
+
+    /// <summary>Ends the current handler explicitly (its end-of-session work), then releases it.</summary>
+    private async Task EndHandlerAsync()
+    {
+        if (_handler is not { } handler)
+        {
+            return;
+        }
+
+        _handler = null;
+        try
+        {
+            // The end step runs even after a cancel: what was uploaded must still reach the mapping.
+            await handler.EndAsync(CancellationToken.None);
+        }
+        finally
+        {
+            await handler.DisposeAsync();
+        }
+    }
+
+    private static TransferDirection Direction(string? operation) =>
+        operation == ProtocolNames.Upload ? TransferDirection.Upload : TransferDirection.Download;
 
     /// <summary>Answers one line; returns false when the session should end.</summary>
     private async Task<bool> DispatchAsync(string line, CancellationToken cancellationToken)
@@ -105,14 +125,8 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
         try
         {
             // A second init starts a new session: the first one's work (its mapping entries) is finished first.
-            if (_handler is not null)
-            {
-                var previous = _handler;
-                _handler = null;
-                await previous.DisposeAsync();
-            }
-
-            _handler = handlerFactory(request.Operation, request.Remote);
+            await EndHandlerAsync();
+            _handler = handlerFactory(Direction(request.Operation), request.Remote);
             _operation = request.Operation;
             writer.WriteInitOk();
         }
@@ -158,7 +172,7 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
             return;
         }
 
-        var item = new TransferItem(request.Event!, oid!, request.Size!.Value, request.Path);
+        var item = new TransferItem(Direction(request.Event), oid!, request.Size!.Value, request.Path);
         var progress = new ProgressReporter(writer, item.Oid, item.Size);
         var watch = Stopwatch.StartNew();
         CompleteMessage reply;
@@ -167,12 +181,12 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
             var path = await _handler!.TransferAsync(item, progress, cancellationToken);
             progress.Finish();
             reply = new CompleteMessage(item.Oid, path);
-            Log.TransferDone(logger, item.Operation, item.Oid, item.Size, watch.ElapsedMilliseconds);
+            Log.TransferDone(logger, request.Event!, item.Oid, item.Size, watch.ElapsedMilliseconds);
         }
         catch (Exception ex)
         {
             var error = ToProtocolError(ex);
-            Log.TransferFailed(logger, item.Operation, item.Oid, error.Code, error.Message, ex is LfsS3Exception ? null : ex);
+            Log.TransferFailed(logger, request.Event!, item.Oid, error.Code, error.Message, ex is LfsS3Exception ? null : ex);
             reply = new CompleteMessage(item.Oid, Error: error);
         }
 

@@ -35,11 +35,9 @@ public sealed record PublishPlan(string Revision, string Commit, IReadOnlyList<P
 /// run changes only what differs, and a manifest written last. Nothing is written until every LFS object of the
 /// commit has been found in the store.
 /// </summary>
-public sealed class SnapshotPublisher(Workspace workspace, ObjectLocator locator, IObjectStore destination, string prefix, string scratch)
+public sealed class SnapshotPublisher(IGit git, IObjectStore source, ObjectLocator locator, IObjectStore destination, string prefix, string scratch)
 {
     public const string ManifestName = ".lfs-s3-publish.json";
-
-    private const int Parallelism = 8;
 
     private IPublishTarget Target => destination.Require<IPublishTarget>("be published to");
 
@@ -47,12 +45,12 @@ public sealed class SnapshotPublisher(Workspace workspace, ObjectLocator locator
 
     public async Task<PublishPlan> PlanAsync(string revision, bool delete, CancellationToken cancellationToken)
     {
-        var tree = new GitTree(workspace.Repository.Git);
+        var tree = new GitTree(git);
         var commit = await tree.ResolveCommitAsync(revision, cancellationToken);
         var all = await tree.FilesAsync(commit, null, cancellationToken);
         // The tool's own folder is bookkeeping, not content.
         var files = all.Where(f => f.IsRegular && !f.Path.StartsWith(".lfs-s3/", StringComparison.Ordinal) && f.Path != ManifestName).ToList();
-        var pointers = (await new PointerScanner(workspace.Repository.Git).ReadAsync(files.Select(f => (f.Blob, f.Path)).ToList(), cancellationToken))
+        var pointers = (await new PointerScanner(git).ReadAsync(files.Select(f => (f.Blob, f.Path)).ToList(), cancellationToken))
             .ToDictionary(p => p.Path, p => p.Pointer, StringComparer.Ordinal);
         var listed = (await Target.ListLatestAsync(prefix.Length == 0 ? "" : prefix + "/", cancellationToken))
             .ToDictionary(v => v.Key, StringComparer.Ordinal);
@@ -61,7 +59,7 @@ public sealed class SnapshotPublisher(Workspace workspace, ObjectLocator locator
         var published = new ConcurrentBag<PublishedFile>();
         var missing = new ConcurrentBag<string>();
         var unchanged = 0;
-        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = locator.Parallelism, CancellationToken = cancellationToken },
             async (file, ct) =>
             {
                 var key = KeyFor(file.Path);
@@ -131,12 +129,12 @@ public sealed class SnapshotPublisher(Workspace workspace, ObjectLocator locator
     public async Task ApplyAsync(PublishPlan plan, Action<PublishStep> done, CancellationToken cancellationToken)
     {
         var writes = plan.Steps.Where(s => s.Action != PublishAction.Delete);
-        await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = locator.Parallelism, CancellationToken = cancellationToken },
             async (step, ct) =>
             {
                 if (step.Action == PublishAction.Copy)
                 {
-                    await Target.CopyFromAsync(workspace.Store, step.Source!.Key, step.Source.VersionId, step.Size, step.Key, step.Oid, ct);
+                    await Target.CopyFromAsync(source, step.Source!.Key, step.Source.VersionId, step.Size, step.Key, step.Oid, ct);
                 }
                 else
                 {

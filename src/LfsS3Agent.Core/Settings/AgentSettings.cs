@@ -12,6 +12,7 @@ public sealed class AgentSettings
     public const long DefaultPartSize = 64L << 20;
     public const int DefaultParallelParts = 4;
     public const int DefaultMaxRetries = 3;
+    public const int DefaultParallelism = 8;
 
     private readonly IReadOnlyDictionary<string, SettingValue> _values;
 
@@ -89,6 +90,9 @@ public sealed class AgentSettings
     public long PartSize => GetSize(SettingNames.PartSize) is { } p ? Math.Max(p, 5L << 20) : DefaultPartSize;
 
     public int ParallelParts => Math.Clamp(GetInt(SettingNames.ParallelParts) ?? DefaultParallelParts, 1, 64);
+
+    /// <summary>Objects located, checked or published at once by the verbs that walk many objects.</summary>
+    public int Parallelism => Math.Clamp(GetInt(SettingNames.Parallelism) ?? DefaultParallelism, 1, 64);
 
     public int MaxRetries => Math.Clamp(GetInt(SettingNames.MaxRetries) ?? DefaultMaxRetries, 0, 20);
 

@@ -26,13 +26,14 @@ public static class SettingNames
     public static readonly SettingName SseKmsKeyId = new("lfs-s3.ssekmskeyid", "LFS_S3_SSE_KMS_KEY_ID", true, "KMS key id, ARN or alias for aws:kms (default: the account's aws/s3 key)");
     public static readonly SettingName Compress = new("lfs-s3.compress", "LFS_S3_COMPRESS", true, "store these files gzip-compressed (Content-Encoding: gzip): patterns such as *.csv *.json, auto (any file whose sample shrinks enough), or both (default: none)");
     public static readonly SettingName CompressMinSaving = new("lfs-s3.compressminsaving", "LFS_S3_COMPRESS_MIN_SAVING", true, "keep a file compressed only when that saves at least this share of its size (default 10%)");
+    public static readonly SettingName Parallelism = new("lfs-s3.parallelism", "LFS_S3_PARALLELISM", true, "objects located, checked or published at once by verify, rebuild, usage, prune and publish (default 8)");
     public static readonly SettingName PricePerGb = new("lfs-s3.pricepergb", "LFS_S3_PRICE_PER_GB", true, "storage price per GB-month for usage's estimate (default 0.023, S3 Standard's list price in us-east-1)");
 
     public static readonly IReadOnlyList<SettingName> All =
     [
         Store, Bucket, Prefix, Region, Endpoint, PathStyle, Profile, Checksum, MultipartThreshold, PartSize, ParallelParts,
         MaxRetries, InstanceMetadata, AllowOtherPrefixes, LogFile, LogLevel, PricePerGb, Sse, SseKmsKeyId,
-        Compress, CompressMinSaving,
+        Compress, CompressMinSaving, Parallelism,
     ];
 
     /// <summary>Folder at the repository root that holds the committed settings and mapping.</summary>

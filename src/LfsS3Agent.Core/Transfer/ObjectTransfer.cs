@@ -25,7 +25,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
     {
         // A failed set-up is kept, so every later request fails at once with the same message.
         var workspace = await (_workspace ??= open(cancellationToken));
-        var upload = item.Operation == Protocol.ProtocolNames.Upload;
+        var upload = item.Direction == TransferDirection.Upload;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var counted = new CountingProgress(progress);
         var code = ErrorCodes.Internal;
@@ -202,8 +202,11 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         _recorded = true;
     }
 
-    /// <summary>At the end of a session, adds what this clone recorded to the work tree's mapping file.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// The end of a session (git-lfs's adapter <c>End</c>): adds what this clone recorded to the work tree's mapping
+    /// file, then makes HEAD's content the latest version of each path this process wrote. Failures are logged, not thrown.
+    /// </summary>
+    public async Task EndAsync(CancellationToken cancellationToken)
     {
         if (_workspace is not { IsCompletedSuccessfully: true })
         {
@@ -216,7 +219,8 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
             // Everything this clone uploaded, not just this process's share: a killed earlier push is completed too.
             if (_recorded)
             {
-                Log.MappingSynced(logger, await workspace.SyncMappingAsync(all: false, CancellationToken.None));
+                Log.MappingSynced(logger, await workspace.SyncMappingAsync(all: false, cancellationToken));
+                _recorded = false;
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LfsS3Exception)
@@ -227,15 +231,21 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         try
         {
             // git-lfs ends every agent only after all uploads finished, so no later upload can undo this.
-            await LatestVersions.SettleAsync(workspace, _uploads, logger, CancellationToken.None);
+            await LatestVersions.SettleAsync(workspace.Repository.Git, workspace.Layout, workspace.Store, _uploads, logger, cancellationToken);
+            _uploads.Clear();
         }
         catch (LfsS3Exception ex)
         {
             Log.PromoteFailed(logger, ex.Message, ex);
         }
-        finally
+    }
+
+    /// <summary>Releases the workspace; end-of-session work is <see cref="EndAsync"/>'s.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_workspace is { IsCompletedSuccessfully: true })
         {
-            workspace.Dispose();
+            (await _workspace).Dispose();
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Objects;
@@ -161,9 +162,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     {
         try
         {
-            var settings = _settings = await SettingsResolver.LoadAsync(_repository, environment, cancellationToken: cancellationToken);
-            settings.RequireStore();
-            await TrustedStorage.CheckAsync(_repository!, settings, cancellationToken);
+            var settings = _settings = await Workspace.StoreSettingsAsync(_repository!, environment, cancellationToken: cancellationToken);
             _store = storeFactory.Create(settings);
             _diagnostics = storeFactory.Diagnostics(settings);
             var source = (settings.Find(SettingNames.Store) ?? settings.Find(SettingNames.Bucket))!.Source;

@@ -1,4 +1,6 @@
 using System.Text;
+using LfsS3Agent.Commands.Shared;
+using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
@@ -56,7 +58,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 
     public override async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
     {
-        var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, environment.Variables, cancellationToken);
+        var repository = await Workspace.RepositoryAsync(environment, cancellationToken);
         var workTree = repository.WorkTree ?? throw new CommandException("init needs a work tree, not a bare repository");
         if (string.IsNullOrWhiteSpace(options.Value("bucket")) && string.IsNullOrWhiteSpace(options.Value("store")))
         {
@@ -76,8 +78,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 
         if (!options.Has("no-check"))
         {
-            var settings = await SettingsResolver.LoadAsync(repository, environment, committed, cancellationToken);
-            settings.RequireStore();
+            var settings = await Workspace.StoreSettingsAsync(repository, environment, committed, cancellationToken);
             var store = storeFactory.Create(settings);
             var state = await store.GetVersioningAsync(cancellationToken);
             if (state != VersioningState.Enabled)

@@ -12,22 +12,22 @@ namespace LfsS3Agent.Commands;
 
 /// <summary>One version of a file: written by a commit, or found under its key with no commit naming it.</summary>
 public sealed record FileVersionRow(
-    [property: JsonPropertyName("path")] string Path,
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("commit")] string? Commit,
-    [property: JsonPropertyName("date")] DateTimeOffset? Date,
-    [property: JsonPropertyName("author")] string? Author,
-    [property: JsonPropertyName("subject")] string? Subject,
-    [property: JsonPropertyName("renamed")] bool Renamed,
-    [property: JsonPropertyName("oid")] string? Oid,
-    [property: JsonPropertyName("size")] long Size,
-    [property: JsonPropertyName("key")] string? Key,
-    [property: JsonPropertyName("versionId")] string? VersionId,
-    [property: JsonPropertyName("stored")] bool Stored,
-    [property: JsonPropertyName("inHistory")] bool InHistory);
+    string Path,
+    string Name,
+    string? Commit,
+    DateTimeOffset? Date,
+    string? Author,
+    string? Subject,
+    bool Renamed,
+    string? Oid,
+    long Size,
+    string? Key,
+    string? VersionId,
+    bool Stored,
+    bool InHistory);
 
 /// <summary>Source-generated JSON for <c>log --json</c> (native AOT).</summary>
-[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<FileVersionRow>))]
 internal sealed partial class LogJsonContext : JsonSerializerContext;
 

@@ -52,7 +52,7 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
 
         var refs = (await git.ForEachRefAsync("%(objectname)", [], cancellationToken)).Distinct(StringComparer.Ordinal).ToList();
         var missing = new List<string>();
-        var plan = await new UnreferencedVersions(workspace, workspace.CreateLocator(logger)).PlanAsync(grace, refs, missing.Add, cancellationToken);
+        var plan = await new UnreferencedVersions(workspace.Store, workspace.Layout, workspace.Mapping, workspace.CreateLocator(logger)).PlanAsync(grace, refs, missing.Add, cancellationToken);
         if (missing.Count > 0)
         {
             throw new CommandException($"{missing.Count} LFS object(s) of history are not in the store ({string.Join(", ", missing.Take(5))}"

@@ -1,3 +1,4 @@
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Publishing;
 using LfsS3Agent.Core.Settings;
@@ -50,7 +51,7 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         try
         {
             await workspace.Paths.UpdateAsync(cancellationToken);
-            var publisher = new SnapshotPublisher(workspace, workspace.CreateLocator(logger), destination, prefix, scratch);
+            var publisher = new SnapshotPublisher(workspace.Repository.Git, workspace.Store, workspace.CreateLocator(logger), destination, prefix, scratch);
             var plan = await publisher.PlanAsync(args.Arguments[0], args.Has("delete"), cancellationToken);
             var where = destination.Describe(prefix.Length == 0 ? "" : prefix + "/");
             if (args.Has("dry-run"))
@@ -141,29 +142,5 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         }
 
         return (store, prefix);
-    }
-}
-
-/// <summary>"label: 120/500" on stderr while a long run goes on, only when stderr is a terminal.</summary>
-internal sealed class TerminalProgress(string label, int total)
-{
-    private readonly bool _shown = !Console.IsErrorRedirected && total > 0;
-    private int _done;
-
-    public void Step()
-    {
-        var done = Interlocked.Increment(ref _done);
-        if (_shown)
-        {
-            Console.Error.Write($"\r{label}: {done}/{total}");
-        }
-    }
-
-    public void Done()
-    {
-        if (_shown)
-        {
-            Console.Error.WriteLine();
-        }
     }
 }

@@ -33,7 +33,7 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         var locator = workspace.CreateLocator(logger);
         var found = new ConcurrentBag<MappingEntry>();
         var missing = new ConcurrentBag<string>();
-        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = workspace.Settings.Parallelism, CancellationToken = cancellationToken },
             async (pointer, ct) =>
             {
                 if ((await locator.LocateAsync(pointer.Oid, pointer.Size, pointer.Paths, ct)).Entry is { } entry)

@@ -1,3 +1,4 @@
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Mapping;
@@ -67,10 +68,10 @@ public sealed class StatusCommand(IObjectStoreFactory storeFactory, ProcessEnvir
                 + "`git lfs-s3 rebuild --write` records them)");
         }
 
-        var outside = OutsidePrefix(workspace, work.Entries.Concat(head.Entries));
+        var outside = OutsidePrefix.Count(workspace, work.Entries.Concat(head.Entries));
         if (outside > 0)
         {
-            await stdout.WriteLineAsync(OutsidePrefixMessage(workspace, outside));
+            await stdout.WriteLineAsync(OutsidePrefix.Message(workspace, outside));
         }
 
         if (pending.Count == 0 && unrecorded.Count == 0 && unmapped.Count == 0 && work.Problems.Count == 0 && outside == 0)
@@ -80,11 +81,4 @@ public sealed class StatusCommand(IObjectStoreFactory storeFactory, ProcessEnvir
 
         return 0;
     }
-
-    internal static int OutsidePrefix(Workspace workspace, IEnumerable<MappingEntry> entries) =>
-        entries.Distinct().Count(e => !workspace.Layout.Contains(e.Key));
-
-    internal static string OutsidePrefixMessage(Workspace workspace, int count) =>
-        $"outside the prefix: {count} mapping entries name keys outside \"{workspace.Layout.Prefix}/\" and are "
-        + (workspace.Settings.AllowOtherPrefixes ? "followed (lfs-s3.allowotherprefixes is true)" : "ignored (a teammate's mistake, or another team's files; `git config lfs-s3.allowotherprefixes true` follows them)");
 }

@@ -1,4 +1,4 @@
-using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core;
 using LfsS3Agent.Core.Settings;
 
 namespace LfsS3Agent.Commands;
@@ -22,7 +22,7 @@ public sealed class TrustCommand(ProcessEnvironment environment, TextWriter stdo
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
-        var repository = await GitRepository.DiscoverAsync(environment.WorkingDirectory, environment.Variables, cancellationToken);
+        var repository = await Workspace.RepositoryAsync(environment, cancellationToken);
         var settings = await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken);
         foreach (var (key, value) in TrustedStorage.Trust(repository, settings))
         {

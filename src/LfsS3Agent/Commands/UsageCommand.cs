@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
@@ -11,43 +12,39 @@ namespace LfsS3Agent.Commands;
 
 /// <summary>What one top-level folder of the prefix (or all of it) holds.</summary>
 public sealed record FolderUsage(
-    [property: JsonPropertyName("folder")] string Folder,
-    [property: JsonPropertyName("objects")] int Objects,
-    [property: JsonPropertyName("currentVersions")] int CurrentVersions,
-    [property: JsonPropertyName("currentBytes")] long CurrentBytes,
-    [property: JsonPropertyName("noncurrentVersions")] int NoncurrentVersions,
-    [property: JsonPropertyName("noncurrentBytes")] long NoncurrentBytes,
-    [property: JsonPropertyName("referencedBytes")] long ReferencedBytes,
-    [property: JsonPropertyName("unreferencedBytes")] long UnreferencedBytes);
+    string Folder,
+    int Objects,
+    int CurrentVersions,
+    long CurrentBytes,
+    int NoncurrentVersions,
+    long NoncurrentBytes,
+    long ReferencedBytes,
+    long UnreferencedBytes);
 
 /// <summary><c>usage --json</c>: the prefix's storage, by folder and in total, with the estimated monthly cost.</summary>
 public sealed record UsageReport(
-    [property: JsonPropertyName("location")] string Location,
-    [property: JsonPropertyName("folders")] IReadOnlyList<FolderUsage> Folders,
-    [property: JsonPropertyName("total")] FolderUsage Total,
+    string Location,
+    IReadOnlyList<FolderUsage> Folders,
+    FolderUsage Total,
     [property: JsonPropertyName("historyObjectsNotStored")] int NotStored,
-    [property: JsonPropertyName("compression")] CompressionUsage Compression,
+    CompressionUsage Compression,
     [property: JsonPropertyName("pricePerGbMonth")] decimal PricePerGb,
     [property: JsonPropertyName("estimatedMonthlyCost")] decimal MonthlyCost);
 
 /// <summary>Referenced versions stored gzip-compressed: their stored bytes against the objects' own, and the ratio of the two.</summary>
-public sealed record CompressionUsage(
-    [property: JsonPropertyName("versions")] int Versions,
-    [property: JsonPropertyName("storedBytes")] long StoredBytes,
-    [property: JsonPropertyName("objectBytes")] long ObjectBytes,
-    [property: JsonPropertyName("ratio")] double Ratio);
+public sealed record CompressionUsage(int Versions, long StoredBytes, long ObjectBytes, double Ratio);
 
 /// <summary>One direction's transfers as the agent saw them.</summary>
 public sealed record TransferUsage(
-    [property: JsonPropertyName("direction")] string Direction,
-    [property: JsonPropertyName("transfers")] int Transfers,
-    [property: JsonPropertyName("succeeded")] int Succeeded,
-    [property: JsonPropertyName("errorsByCode")] IReadOnlyDictionary<string, int> ErrorsByCode,
-    [property: JsonPropertyName("bytes")] long Bytes,
-    [property: JsonPropertyName("bytesPerSecond")] double BytesPerSecond);
+    string Direction,
+    int Transfers,
+    int Succeeded,
+    IReadOnlyDictionary<string, int> ErrorsByCode,
+    long Bytes,
+    double BytesPerSecond);
 
 /// <summary>Source-generated JSON for <c>usage --json</c> (native AOT).</summary>
-[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(UsageReport))]
 [JsonSerializable(typeof(List<TransferUsage>))]
 internal sealed partial class UsageJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Mapping;
@@ -53,15 +54,15 @@ public sealed class VerifyCommand(IObjectStoreFactory storeFactory, ProcessEnvir
 
         var mapping = (await workspace.Mapping.ReadAsync(MappingSource.WorkTree, cancellationToken)).Entries
             .Concat((await workspace.Mapping.ReadAsync(MappingSource.Head, cancellationToken)).Entries);
-        if (StatusCommand.OutsidePrefix(workspace, mapping) is > 0 and var outside)
+        if (OutsidePrefix.Count(workspace, mapping) is > 0 and var outside)
         {
-            await stdout.WriteLineAsync("warning: " + StatusCommand.OutsidePrefixMessage(workspace, outside));
+            await stdout.WriteLineAsync("warning: " + OutsidePrefix.Message(workspace, outside));
         }
 
         var locator = workspace.CreateLocator(logger);
         var failures = new ConcurrentBag<string>();
         var content = args.Has("content");
-        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = workspace.Settings.Parallelism, CancellationToken = cancellationToken },
             async (pair, ct) =>
             {
                 var (oid, (size, path)) = (pair.Key, pair.Value);

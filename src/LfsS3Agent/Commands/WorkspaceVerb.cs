@@ -7,9 +7,6 @@ namespace LfsS3Agent.Commands;
 /// <summary>A verb that works in an opened repository: its settings, store, cache and mapping.</summary>
 public abstract class WorkspaceVerb(IObjectStoreFactory storeFactory, ProcessEnvironment environment) : Verb
 {
-    /// <summary>Objects checked at once by verify and rebuild.</summary>
-    protected const int Parallelism = 8;
-
     protected IObjectStoreFactory StoreFactory => storeFactory;
 
     protected Task<Workspace> OpenAsync(CancellationToken cancellationToken) => Workspace.OpenAsync(environment, storeFactory, cancellationToken);

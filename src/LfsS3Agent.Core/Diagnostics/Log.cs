@@ -1,4 +1,3 @@
-using LfsS3Agent.Core.Objects;
 using Microsoft.Extensions.Logging;
 
 namespace LfsS3Agent.Core.Diagnostics;
@@ -25,7 +24,7 @@ internal static partial class Log
     public static partial void SessionEnd(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "{Oid} already stored as {Location} version {VersionId} ({Source})")]
-    public static partial void AlreadyStored(ILogger logger, string oid, string location, string versionId, CandidateSource source);
+    public static partial void AlreadyStored(ILogger logger, string oid, string location, string versionId, string source);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "uploaded {Oid} to {Location} version {VersionId}")]
     public static partial void Uploaded(ILogger logger, string oid, string location, string versionId);
@@ -37,7 +36,7 @@ internal static partial class Log
     public static partial void NoPathInHistory(ILogger logger, string oid, string location);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "{Location} version {VersionId} ({Source}) is not {Oid}: {Reason}")]
-    public static partial void CandidateRejected(ILogger logger, string location, string versionId, CandidateSource source, string oid, string reason);
+    public static partial void CandidateRejected(ILogger logger, string location, string versionId, string source, string oid, string reason);
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "mapping: {Problem}")]
     public static partial void MappingLineSkipped(ILogger logger, string problem);

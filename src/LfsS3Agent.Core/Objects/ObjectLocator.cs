@@ -234,7 +234,7 @@ public sealed class ObjectLocator
 
     private void Reject(Candidate candidate, string oid, string reason, List<string> rejected)
     {
-        Log.CandidateRejected(_logger, _store.Describe(candidate.Entry.Key), candidate.Entry.VersionId, candidate.Source, oid, reason);
+        Log.CandidateRejected(_logger, _store.Describe(candidate.Entry.Key), candidate.Entry.VersionId, candidate.Source.ToString(), oid, reason);
         rejected.Add(reason);
         if (candidate.Source == CandidateSource.Cache)
         {

@@ -93,7 +93,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         var located = await locator.LocateAsync(item.Oid, item.Size, null, cancellationToken);
         if (located.Entry is { } stored)
         {
-            Log.AlreadyStored(logger, item.Oid, store.Describe(stored.Key), stored.VersionId, located.Source);
+            Log.AlreadyStored(logger, item.Oid, store.Describe(stored.Key), stored.VersionId, located.Source.ToString());
             Record(workspace, stored);
             return;
         }

@@ -19,8 +19,5 @@ public readonly record struct Oid
     public static Oid Parse(string text) =>
         TryParse(text, out var oid) ? oid : throw new FormatException($"\"{text}\" is not a SHA-256 OID (64 lowercase hex digits)");
 
-    /// <summary>Shortened for messages, like git's abbreviated ids.</summary>
-    public string Short => Value[..12];
-
     public override string ToString() => Value;
 }

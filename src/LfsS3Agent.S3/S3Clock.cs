@@ -12,7 +12,8 @@ internal static class S3Clock
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var before = DateTimeOffset.UtcNow;
-            using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, url), cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Head, url);
+            using var response = await http.SendAsync(request, cancellationToken);
             var local = before + (DateTimeOffset.UtcNow - before) / 2;
             if (response.Headers.Date is not { } server)
             {

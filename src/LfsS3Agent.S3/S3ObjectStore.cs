@@ -68,8 +68,8 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
 
     private async Task<string?> WriteAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
         CancellationToken cancellationToken, Coding? coding = null) => size <= Options.MultipartThreshold
-            ? await PutAsync(key, filePath, oid, progress, cancellationToken, coding)
-            : await MultipartAsync(key, filePath, size, oid, progress, cancellationToken, coding);
+            ? await PutAsync(key, filePath, oid, progress, coding, cancellationToken)
+            : await MultipartAsync(key, filePath, size, oid, progress, coding, cancellationToken);
 
     /// <summary>The OID, and for a compressed version its encoding and original size, in a write's headers and metadata.</summary>
     private static void Label(MetadataCollection metadata, HeadersCollection headers, string oid, Coding? coding)
@@ -82,8 +82,8 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
         }
     }
 
-    private async Task<string?> PutAsync(string key, string filePath, string oid, IProgressReporter progress, CancellationToken cancellationToken,
-        Coding? coding)
+    private async Task<string?> PutAsync(string key, string filePath, string oid, IProgressReporter progress, Coding? coding,
+        CancellationToken cancellationToken)
     {
         var request = new PutObjectRequest
         {
@@ -104,7 +104,7 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
     }
 
     private Task<string?> MultipartAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
-        CancellationToken cancellationToken, Coding? coding)
+        Coding? coding, CancellationToken cancellationToken)
     {
         long total = 0;
         return InPartsAsync(key, size, oid, coding, async (uploadId, number, first, length, ct) =>

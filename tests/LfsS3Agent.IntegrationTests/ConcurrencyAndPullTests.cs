@@ -1,5 +1,3 @@
-using LfsS3Agent.Core.Mapping;
-
 namespace LfsS3Agent.IntegrationTests;
 
 public sealed class ConcurrencyAndPullTests

@@ -1,7 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
 using LfsS3Agent.Core.LocalState;
-using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
 
 namespace LfsS3Agent.IntegrationTests;

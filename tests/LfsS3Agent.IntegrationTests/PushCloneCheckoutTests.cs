@@ -1,6 +1,3 @@
-using System.Text;
-using Amazon.S3.Model;
-
 namespace LfsS3Agent.IntegrationTests;
 
 /// <summary>The user's whole flow with real git, real git-lfs, the native binary and a real S3 server.</summary>

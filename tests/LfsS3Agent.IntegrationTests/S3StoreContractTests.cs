@@ -1,5 +1,4 @@
 using LfsS3Agent.Core.Settings;
-using LfsS3Agent.Core.Storage;
 using LfsS3Agent.S3;
 using LfsS3Agent.Tests.Shared;
 

@@ -1,5 +1,4 @@
 using Amazon.S3.Model;
-using LfsS3Agent.Core.Mapping;
 
 namespace LfsS3Agent.IntegrationTests;
 

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text;
-using LfsS3Agent.Core;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 

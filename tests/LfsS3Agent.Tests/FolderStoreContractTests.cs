@@ -1,4 +1,3 @@
-using LfsS3Agent.Core.Storage;
 using LfsS3Agent.FolderStore;
 using LfsS3Agent.Tests.Shared;
 

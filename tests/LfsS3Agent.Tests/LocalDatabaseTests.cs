@@ -1,4 +1,3 @@
-using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.LocalState;
 using LfsS3Agent.Core.Mapping;

@@ -1,9 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using LfsS3Agent.Core;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Transfer;
-using LfsS3Agent.FolderStore;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LfsS3Agent.Tests;

@@ -1,5 +1,4 @@
 using LfsS3Agent.Core.Settings;
-using LfsS3Agent.Core.Transfer;
 
 namespace LfsS3Agent.Tests;
 

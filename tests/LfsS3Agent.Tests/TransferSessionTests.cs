@@ -1,6 +1,5 @@
 using LfsS3Agent.Core.Protocol;
 using System.Text.Json;
-using LfsS3Agent.Core.Transfer;
 using static LfsS3Agent.Tests.SessionHarness;
 
 namespace LfsS3Agent.Tests;

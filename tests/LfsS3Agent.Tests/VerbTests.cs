@@ -1,6 +1,5 @@
 using LfsS3Agent.Commands;
 using LfsS3Agent.Core.Settings;
-using LfsS3Agent.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace LfsS3Agent.Tests;
 
 /// <summary>Each verb's command line, and the one dispatcher's help, usage errors and exit codes.</summary>
-public sealed class VerbTests
+public sealed class VerbTests : IDisposable
 {
     private readonly StringWriter _stdout = new();
     private readonly StringWriter _stderr = new();
@@ -132,5 +131,11 @@ public sealed class VerbTests
 
         Assert.Equal(1, code);
         Assert.StartsWith("fatal: not inside a git repository", _stderr.ToString());
+    }
+
+    public void Dispose()
+    {
+        _stdout.Dispose();
+        _stderr.Dispose();
     }
 }

@@ -35,7 +35,7 @@ public sealed record ProxyAction(byte[]? Raw)
 
 /// <summary>
 /// A fault-injecting HTTP proxy on 127.0.0.1: one request per connection (it asks for <c>Connection: close</c>),
-/// each shown to <paramref name="decide"/>, which forwards it to <paramref name="upstream"/> untouched (the
+/// each shown to <c>decide</c>, which forwards it to <c>upstream</c> untouched (the
 /// signature stays valid: the Host header is kept) or answers it with an error or a broken body.
 /// </summary>
 public sealed class FaultProxy : IDisposable
@@ -189,6 +189,7 @@ public sealed class FaultProxy : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        _listener.Stop();
+        _listener.Dispose();
+        _stop.Dispose();
     }
 }

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using LfsS3Agent.Core.Storage;
-using LfsS3Agent.Core.Transfer;
 
 namespace LfsS3Agent.Tests.Shared;
 

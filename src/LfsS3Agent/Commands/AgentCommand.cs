@@ -11,7 +11,7 @@ namespace LfsS3Agent.Commands;
 public sealed record AgentStreams(Func<Stream> Input, Func<Stream> Output);
 
 /// <summary><c>git lfs-s3 agent</c>: the standalone transfer agent git-lfs starts, speaking its protocol on stdin/stdout.</summary>
-public sealed class AgentCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, AgentStreams streams,
+public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, ProcessEnvironment environment, AgentStreams streams,
     AgentLoggerProvider logs, ILogger<AgentCommand> logger) : Verb
 {
     public override string Name => "agent";
@@ -40,7 +40,7 @@ public sealed class AgentCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         catch (IOException ex)
         {
             // git-lfs closed our stdout (it gave up or was killed): nobody is left to answer.
-            logger.LogWarning("git-lfs closed the protocol stream: {Message}", ex.Message);
+            ProtocolStreamClosed(logger, ex.Message);
             return 1;
         }
     }
@@ -51,4 +51,7 @@ public sealed class AgentCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         logs.Configure(workspace.Settings);
         return workspace;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "git-lfs closed the protocol stream: {Message}")]
+    private static partial void ProtocolStreamClosed(ILogger logger, string message);
 }

@@ -2,7 +2,6 @@ using System.Text;
 using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
-using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
@@ -56,27 +55,27 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 
         """;
 
-    public override async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
         var repository = await Workspace.RepositoryAsync(environment, cancellationToken);
         var workTree = repository.WorkTree ?? throw new CommandException("init needs a work tree, not a bare repository");
-        if (string.IsNullOrWhiteSpace(options.Value("bucket")) && string.IsNullOrWhiteSpace(options.Value("store")))
+        if (string.IsNullOrWhiteSpace(args.Value("bucket")) && string.IsNullOrWhiteSpace(args.Value("store")))
         {
             throw new UsageException("--bucket (or --store file:///path) is required");
         }
 
         var committed = new Dictionary<string, string>(StringComparer.Ordinal);
-        Add(committed, SettingNames.Store, options.Value("store"));
-        Add(committed, SettingNames.Bucket, options.Value("bucket"));
-        Add(committed, SettingNames.Prefix, options.Value("prefix")?.Trim('/'));
-        Add(committed, SettingNames.Region, options.Value("region"));
-        Add(committed, SettingNames.Endpoint, options.Value("endpoint"));
-        Add(committed, SettingNames.PathStyle, options.Has("path-style") ? "true" : null);
-        Add(committed, SettingNames.Sse, options.Value("sse") ?? (options.Has("kms-key") ? "aws:kms" : null));
-        Add(committed, SettingNames.SseKmsKeyId, options.Value("kms-key"));
-        Add(committed, SettingNames.Compress, options.Value("compress"));
+        Add(committed, SettingNames.Store, args.Value("store"));
+        Add(committed, SettingNames.Bucket, args.Value("bucket"));
+        Add(committed, SettingNames.Prefix, args.Value("prefix")?.Trim('/'));
+        Add(committed, SettingNames.Region, args.Value("region"));
+        Add(committed, SettingNames.Endpoint, args.Value("endpoint"));
+        Add(committed, SettingNames.PathStyle, args.Has("path-style") ? "true" : null);
+        Add(committed, SettingNames.Sse, args.Value("sse") ?? (args.Has("kms-key") ? "aws:kms" : null));
+        Add(committed, SettingNames.SseKmsKeyId, args.Value("kms-key"));
+        Add(committed, SettingNames.Compress, args.Value("compress"));
 
-        if (!options.Has("no-check"))
+        if (!args.Has("no-check"))
         {
             var settings = await Workspace.StoreSettingsAsync(repository, environment, committed, cancellationToken);
             var store = storeFactory.Create(settings);

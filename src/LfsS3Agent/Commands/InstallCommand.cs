@@ -28,10 +28,10 @@ public sealed class InstallCommand(ProcessEnvironment environment, TextWriter st
         .lfsconfig, so every machine needs this once.
         """;
 
-    public override async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
         var git = new GitCli(environment.WorkingDirectory, environment.Variables);
-        var scope = await AgentWiring.ScopeAsync(git, options, cancellationToken);
+        var scope = await AgentWiring.ScopeAsync(git, args, cancellationToken);
         var lfs = await git.LfsVersionAsync(cancellationToken) ?? throw new CommandException(GitLfsVersion.NotInstalled + " and run this again");
         var local = scope == GitConfigSource.Local;
         var binary = System.Environment.ProcessPath ?? throw new CommandException("cannot tell where this binary is");
@@ -83,10 +83,10 @@ public sealed class UninstallCommand(ProcessEnvironment environment, TextWriter 
         including the unscoped lfs.standalonetransferagent = lfs-s3 of installs before 0.2.
         """;
 
-    public override async Task<int> RunAsync(CommandLine options, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
         var git = new GitCli(environment.WorkingDirectory, environment.Variables);
-        var scope = await AgentWiring.ScopeAsync(git, options, cancellationToken);
+        var scope = await AgentWiring.ScopeAsync(git, args, cancellationToken);
         // The agent keys only where they name our agent (the unscoped one may be the user's own for another agent).
         foreach (var key in new[] { AgentWiring.ScopedAgentKey, AgentWiring.AgentKey })
         {

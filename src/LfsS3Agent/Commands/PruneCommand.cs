@@ -1,5 +1,4 @@
 using System.Globalization;
-using LfsS3Agent.Core;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using LfsS3Agent.Core.Mapping;
-using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 using Microsoft.Extensions.Logging;

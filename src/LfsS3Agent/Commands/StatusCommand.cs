@@ -1,5 +1,4 @@
 using LfsS3Agent.Commands.Shared;
-using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Settings;

@@ -1,4 +1,3 @@
-using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 

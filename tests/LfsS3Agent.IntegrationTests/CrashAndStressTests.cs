@@ -59,7 +59,7 @@ public sealed class CrashAndStressTests
         var deadline = Stopwatch.StartNew();
         var trials = 0;
         var kills = 0;
-        for (; trials < 8 && deadline.Elapsed < TimeSpan.FromSeconds(90); trials++)
+        for (; trials < 8 && (deadline.Elapsed < TimeSpan.FromSeconds(90) || kills == 0); trials++)
         {
             for (var i = 0; i < 12; i++)
             {
@@ -70,6 +70,13 @@ public sealed class CrashAndStressTests
             using var push = box.Start("git", work, ["push", "-q", "origin", "main"]);
             push.StandardInput.Close();
             var output = push.StandardError.ReadToEndAsync();
+            // A loaded machine starts the agents late: the random moment is counted from their start, not the push's.
+            var starting = Stopwatch.StartNew();
+            while (!push.HasExited && box.RunningAgents() == 0 && starting.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                Thread.Sleep(5);
+            }
+
             Thread.Sleep(random.Next(10, 700));
             var killUntil = Stopwatch.StartNew();
             while (!push.HasExited && killUntil.ElapsedMilliseconds < 300)

@@ -180,7 +180,12 @@ internal sealed class Sandbox : IDisposable
     public string InstalledBinary => Path.Combine(Root, "prefix", "lib", "git-lfs-s3", "git-lfs-s3");
 
     /// <summary>SIGKILLs every running process of this sandbox's own agent binary; returns how many.</summary>
-    public int KillAgents()
+    public int KillAgents() => ForEachAgent(kill: true);
+
+    /// <summary>How many processes of this sandbox's own agent binary are running.</summary>
+    public int RunningAgents() => ForEachAgent(kill: false);
+
+    private int ForEachAgent(bool kill)
     {
         var killed = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -195,7 +200,11 @@ internal sealed class Sandbox : IDisposable
                 var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
                 if (cmdline.StartsWith(InstalledBinary + "\0agent", StringComparison.Ordinal))
                 {
-                    Process.GetProcessById(pid).Kill();
+                    if (kill)
+                    {
+                        Process.GetProcessById(pid).Kill();
+                    }
+
                     killed++;
                 }
             }

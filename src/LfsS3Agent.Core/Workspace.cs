@@ -26,7 +26,7 @@ public sealed class Workspace : IDisposable
         Transfers = new TransferLog(Database);
         Paths = new PathIndex(repository, Database, Path.Combine(repository.StateDir, "scan.lock"));
         Layout = new KeyLayout(settings.Prefix);
-        Mapping = new CommittedMapping(repository, Database);
+        Mapping = new CommittedMapping(repository, Database, new MappingBranch(repository, settings.MappingBranch));
     }
 
     public GitRepository Repository { get; }
@@ -109,15 +109,54 @@ public sealed class Workspace : IDisposable
             Settings.Parallelism);
 
     /// <summary>
-    /// Adds this clone's uploads to the mapping and stages it; returns how many lines were new. After a push only those
-    /// not written yet (a push then touches only its own shards); <paramref name="all"/> (sync, rebuild) every one.
+    /// Commits every entry this clone recorded that the mapping branch lacks (uploads, objects found already stored or
+    /// found in the store by a download) and pushes the branch to <paramref name="remote"/>. Entries stay pending when
+    /// the push fails (offline, no rights, a protected branch), and the reason is kept for status and doctor. Without
+    /// <paramref name="wait"/> (a push's agents) it gives way to another process of this clone already doing it.
     /// </summary>
-    public async Task<int> SyncMappingAsync(bool all, CancellationToken cancellationToken)
+    /// <returns>How many entries were pending, and how the push went; null when another process is doing it.</returns>
+    public async Task<(int Pending, BranchPush Push)?> PublishMappingAsync(string remote, bool wait, CancellationToken cancellationToken)
     {
-        var entries = Cache.Uploaded(notYetWritten: !all);
-        var added = await Mapping.SyncAsync(entries, cancellationToken);
-        Cache.MarkWritten(entries);
-        return added;
+        IDisposable held;
+        try
+        {
+            held = FileLock.Acquire(Path.Combine(Repository.StateDir, "mapping.lock"), wait ? TimeSpan.FromMinutes(2) : TimeSpan.Zero);
+        }
+        catch (IOException) when (!wait)
+        {
+            return null;
+        }
+
+        using (held)
+        {
+            var branch = Mapping.Branch;
+            if (wait)
+            {
+                await branch.FetchAsync(remote, cancellationToken);
+            }
+
+            var pending = Cache.Uploaded(notYetWritten: true);
+            if (pending.Count == 0 && await branch.IsPushedAsync(remote, cancellationToken))
+            {
+                return (0, new BranchPush(true, null));
+            }
+
+            await branch.CommitAsync(pending, remote, cancellationToken);
+            var push = await branch.PushAsync(remote, cancellationToken);
+            if (push.Pushed)
+            {
+                Cache.MarkWritten(pending);
+            }
+
+            return (pending.Count, push);
+        }
+    }
+
+    /// <summary>The remote verbs work with when none is named: origin, else the only or first remote; null without remotes.</summary>
+    public async Task<string?> DefaultRemoteAsync(CancellationToken cancellationToken)
+    {
+        var remotes = await Repository.Git.RemotesAsync(cancellationToken);
+        return remotes.Contains("origin") ? "origin" : remotes.FirstOrDefault();
     }
 
     public void Dispose() => Database.Dispose();

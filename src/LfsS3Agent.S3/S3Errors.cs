@@ -37,7 +37,9 @@ internal static class S3Errors
                     $"cannot reach the S3 endpoint {target.EndpointDescription} ({detail}); check the network and lfs-s3.endpoint / lfs-s3.region",
                     inner: ex);
             case AmazonClientException client:
-                return new StoreException(ErrorCodes.Unavailable, $"S3 client error on {where}: {client.Message}", inner: ex);
+                // The SDK refused to send the request at all: a setting, not the network (never "try again later").
+                return new StoreException(ErrorCodes.NotConfigured,
+                    $"the S3 client refused the request on {where} ({client.Message}): check lfs-s3.endpoint, lfs-s3.region and your AWS profile", inner: ex);
             default:
                 return new StoreException(ErrorCodes.Internal, $"unexpected {ex.GetType().Name} on {where}: {ex.Message}", inner: ex);
         }

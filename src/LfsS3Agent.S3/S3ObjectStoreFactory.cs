@@ -22,6 +22,12 @@ public sealed class S3ObjectStoreFactory(ILogger? logger = null) : IObjectStoreF
 
     public IStoreDiagnostics Diagnostics(AgentSettings settings) => new S3StoreDiagnostics(Connect(S3Options.From(settings)));
 
+    /// <summary>The endpoint of the user's AWS profile, when no setting names one: a teammate without that profile needs it committed.</summary>
+    public IReadOnlyDictionary<string, string> Implied(AgentSettings settings) =>
+        settings.Endpoint is null && settings.FolderStore is null && S3Options.ProfileEndpoint(settings.Profile) is { } endpoint
+            ? new Dictionary<string, string> { [SettingNames.Endpoint.GitKey] = endpoint }
+            : new Dictionary<string, string>();
+
     private S3Connection Connect(S3Options options) => _connections.GetOrAdd(options, o => Connect(o, _logger));
 
     private static S3Connection Connect(S3Options options, ILogger logger)

@@ -31,7 +31,9 @@ public sealed record S3Options(
 
     public static S3Options From(AgentSettings settings)
     {
-        var endpoint = settings.Endpoint;
+        // An endpoint_url in the user's AWS profile is where the AWS CLI sends this user; it is taken here, so that the
+        // store treats it as any other endpoint (http:// included) and init can commit it for teammates without it.
+        var endpoint = settings.Endpoint ?? ProfileEndpoint(settings.Profile);
         return new S3Options(
             settings.RequireBucket(),
             settings.Region ?? ProfileRegion(settings.Profile) ?? "us-east-1",
@@ -54,11 +56,16 @@ public sealed record S3Options(
 
     public string? Aws(string name) => AwsVariables.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
 
-    private static string? ProfileRegion(string? profile)
+    private static string? ProfileRegion(string? profile) => LoadProfile(profile)?.Region?.SystemName;
+
+    /// <summary>The profile's <c>endpoint_url</c>, or null.</summary>
+    public static string? ProfileEndpoint(string? profile) => LoadProfile(profile)?.EndpointUrl is { Length: > 0 } url ? url : null;
+
+    private static CredentialProfile? LoadProfile(string? name)
     {
         try
         {
-            return new CredentialProfileStoreChain().TryGetProfile(profile ?? "default", out var p) ? p.Region?.SystemName : null;
+            return new CredentialProfileStoreChain().TryGetProfile(name ?? "default", out var p) ? p : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AmazonClientException)
         {

@@ -16,5 +16,7 @@ public sealed class StoreFactory(ILoggerFactory? loggers = null) : IObjectStoreF
 
     public IStoreDiagnostics Diagnostics(AgentSettings settings) => Pick(settings).Diagnostics(settings);
 
+    public IReadOnlyDictionary<string, string> Implied(AgentSettings settings) => Pick(settings).Implied(settings);
+
     private IObjectStoreFactory Pick(AgentSettings settings) => settings.FolderStore is null ? _s3 : _folder;
 }

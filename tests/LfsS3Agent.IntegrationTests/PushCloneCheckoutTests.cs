@@ -108,13 +108,12 @@ public sealed class PushCloneCheckoutTests
         var v2 = Sandbox.WriteRandom(work, "x.bin", 50_000, 41);
         box.Git(work, "commit", "-q", "-am", "v2").AssertOk();
         box.Git(work, "push", "-q", "origin", "main").AssertOk();
-        // Point v2's OID at v1's version id, and commit that lie.
-        var mappingPath = Sandbox.ShardPath(work, Sandbox.Sha256(v2));
-        var v1Line = File.ReadAllLines(Sandbox.ShardPath(work, Sandbox.Sha256(v1))).Single(l => l.StartsWith(Sandbox.Sha256(v1)));
-        var v2Line = File.ReadAllLines(mappingPath).Single(l => l.StartsWith(Sandbox.Sha256(v2)));
-        File.WriteAllText(mappingPath, File.ReadAllText(mappingPath).Replace(v2Line, Sandbox.Sha256(v2) + v1Line[64..]));
-        box.Git(work, "commit", "-q", "-am", "tampered mapping").AssertOk();
-        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        // Point v2's OID at v1's version id on the mapping branch, as anyone with push rights could.
+        var v2Shard = Sandbox.Sha256(v2)[..2] + ".tsv";
+        var v1Line = box.RemoteShard(work, Sandbox.Sha256(v1)[..2] + ".tsv")!.Split('\n').Single(l => l.StartsWith(Sandbox.Sha256(v1)));
+        var shard = box.RemoteShard(work, v2Shard)!;
+        var v2Line = shard.Split('\n').Single(l => l.StartsWith(Sandbox.Sha256(v2)));
+        box.PushShard(work, v2Shard, shard.Replace(v2Line, Sandbox.Sha256(v2) + v1Line[64..]));
 
         var clone = Path.Combine(box.Root, "clone");
         box.Git(box.Root, "clone", "-q", box.Origin, clone).AssertOk();

@@ -17,7 +17,8 @@ internal sealed record RunResult(int ExitCode, string Stdout, string Stderr)
 internal sealed class Sandbox : IDisposable
 {
     /// <param name="viaInstallScript">install with scripts/install.sh into a prefix on PATH, as a new teammate does</param>
-    public Sandbox(bool viaInstallScript = false)
+    /// <param name="install">false: a user who has git-lfs but has not installed git-lfs-s3 yet</param>
+    public Sandbox(bool viaInstallScript = false, bool install = true)
     {
         Root = Path.Combine(Path.GetTempPath(), "lfs-s3-it-" + Guid.NewGuid().ToString("N")[..10]);
         Home = Path.Combine(Root, "home");
@@ -41,9 +42,13 @@ internal sealed class Sandbox : IDisposable
             Env["PATH"] = Path.Combine(prefix, "bin") + ":" + System.Environment.GetEnvironmentVariable("PATH");
             _agent = ["git", "lfs-s3"];
         }
-        else
+        else if (install)
         {
             Agent(Root, "install").AssertOk();
+        }
+        else
+        {
+            Git(Root, "lfs", "install", "--skip-repo").AssertOk();
         }
     }
 
@@ -99,20 +104,78 @@ internal sealed class Sandbox : IDisposable
 
     public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
-    /// <summary>The work tree's mapping shard that holds this OID.</summary>
+    /// <summary>The shard of the old layout (committed in the user's branches) that holds this OID.</summary>
     public static string ShardPath(string repo, string oid) => Path.Combine(repo, ".lfs-s3", "mapping", oid[..2] + ".tsv");
 
-    /// <summary>Every mapping file of the work tree (the shards, and an old single mapping.tsv), concatenated.</summary>
+    /// <summary>
+    /// Every mapping file this clone has: the shards of its copy of the mapping branch (its own and origin's), and of the
+    /// old layout in the work tree, concatenated.
+    /// </summary>
     public static string MappingText(string repo)
     {
+        var texts = new List<string>();
+        foreach (var reference in new[] { "refs/lfs-s3/lfs-s3", "refs/remotes/origin/lfs-s3" })
+        {
+            var names = PlainGit(repo, "ls-tree", "--name-only", reference);
+            foreach (var name in (names ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(n => n.EndsWith(".tsv", StringComparison.Ordinal)))
+            {
+                texts.Add(PlainGit(repo, "show", $"{reference}:{name}") ?? "");
+            }
+        }
+
         var folder = Path.Combine(repo, ".lfs-s3", "mapping");
         var files = (Directory.Exists(folder) ? Directory.GetFiles(folder, "*.tsv").Order(StringComparer.Ordinal) : Enumerable.Empty<string>())
             .Append(Path.Combine(repo, ".lfs-s3", "mapping.tsv")).Where(File.Exists);
-        return string.Concat(files.Select(File.ReadAllText));
+        return string.Concat(texts.Concat(files.Select(File.ReadAllText)));
     }
 
-    public static (List<Core.Mapping.MappingEntry> Entries, List<Core.Mapping.MappingProblem> Problems) ReadMapping(string repo) =>
-        Core.Mapping.MappingFile.Parse(MappingText(repo));
+    /// <summary>The entries of <see cref="MappingText"/>, each once.</summary>
+    public static (List<Core.Mapping.MappingEntry> Entries, List<Core.Mapping.MappingProblem> Problems) ReadMapping(string repo)
+    {
+        var (entries, problems) = Core.Mapping.MappingFile.Parse(MappingText(repo));
+        return (entries.Distinct().ToList(), problems);
+    }
+
+    /// <summary>git's output, or null when it failed; for reading a repository, not for anything a user would run.</summary>
+    private static string? PlainGit(string repo, params string[] args)
+    {
+        var info = new ProcessStartInfo("git") { WorkingDirectory = repo, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode == 0 ? stdout : null;
+    }
+
+    /// <summary>One shard of origin's mapping branch as a clone would fetch it (after fetching it into <paramref name="repo"/>), or null.</summary>
+    public string? RemoteShard(string repo, string name)
+    {
+        Git(repo, "fetch", "-q", "origin", "+refs/heads/lfs-s3:refs/remotes/origin/lfs-s3");
+        var show = Git(repo, "show", "refs/remotes/origin/lfs-s3:" + name);
+        return show.ExitCode == 0 ? show.Stdout : null;
+    }
+
+    /// <summary>
+    /// Pushes a commit to origin's mapping branch that sets one shard to <paramref name="text"/>, as anyone with push
+    /// rights could (a teammate's mistake or a hostile edit); the user's branches are not touched.
+    /// </summary>
+    public void PushShard(string repo, string name, string text)
+    {
+        Git(repo, "fetch", "-q", "origin", "+refs/heads/lfs-s3:refs/remotes/origin/lfs-s3");
+        var tip = Git(repo, "rev-parse", "--verify", "-q", "refs/remotes/origin/lfs-s3").Stdout.Trim();
+        var entries = tip.Length == 0 ? [] : Git(repo, "ls-tree", tip).AssertOk().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.EndsWith("\t" + name, StringComparison.Ordinal)).ToList();
+        var blob = Run("git", repo, ["hash-object", "-w", "--stdin"], stdin: text).AssertOk().Stdout.Trim();
+        entries.Add($"100644 blob {blob}\t{name}");
+        var tree = Run("git", repo, ["mktree"], stdin: string.Join("\n", entries) + "\n").AssertOk().Stdout.Trim();
+        var commit = Git(repo, ["commit-tree", tree, "-m", "edited by hand", .. tip.Length == 0 ? Array.Empty<string>() : ["-p", tip]]).AssertOk().Stdout.Trim();
+        Git(repo, "push", "-q", "--no-verify", "origin", commit + ":refs/heads/lfs-s3").AssertOk();
+    }
 
     public RunResult Git(string cwd, params string[] args) => Run("git", cwd, args);
 

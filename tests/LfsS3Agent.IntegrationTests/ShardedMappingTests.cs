@@ -2,22 +2,22 @@ using LfsS3Agent.Core.Mapping;
 
 namespace LfsS3Agent.IntegrationTests;
 
-/// <summary>Issue 11: the mapping in shards, repositories with the old single file, and merges across the two layouts.</summary>
+/// <summary>The mapping in shards on its branch, and repositories whose mapping an older release committed in their branches.</summary>
 public sealed class ShardedMappingTests
 {
-    /// <summary>Turns the shards of the work tree back into the single mapping.tsv of older versions, and commits that.</summary>
+    /// <summary>Commits the mapping as git-lfs-s3 0.1 did (one mapping.tsv in the branch) and removes the mapping branch.</summary>
     private static void ToOldLayout(Sandbox box, string work)
     {
         var entries = Sandbox.ReadMapping(work).Entries;
-        Directory.Delete(Path.Combine(work, ".lfs-s3", "mapping"), recursive: true);
         File.WriteAllText(Path.Combine(work, ".lfs-s3", "mapping.tsv"), MappingFile.Format(entries));
         File.WriteAllText(Path.Combine(work, ".lfs-s3", ".gitattributes"), "* !filter !diff !merge text eol=lf\nmapping.tsv merge=union\n");
         box.CommitAll(work, "the layout of git-lfs-s3 0.1");
         box.Git(work, "push", "-q", "origin", "main").AssertOk();
+        box.Git(work, "push", "-q", "origin", ":lfs-s3").AssertOk();
     }
 
     [Fact]
-    public async Task Push_EntriesGoToTheirShardsStagedForTheNextCommit()
+    public async Task Push_EntriesGoToTheirShardsOnTheBranchAndNothingIsStaged()
     {
         var bucket = await TestEnvironment.CreateBucketAsync();
         using var box = new Sandbox();
@@ -26,18 +26,17 @@ public sealed class ShardedMappingTests
 
         box.CommitAndPush(work, "three");
 
-        var staged = box.Git(work, "diff", "--cached", "--name-only").AssertOk().Stdout;
+        Assert.Equal("", box.Git(work, "status", "--porcelain").AssertOk().Stdout);
         foreach (var oid in oids)
         {
-            Assert.Contains($".lfs-s3/mapping/{oid[..2]}.tsv", staged);
-            Assert.Contains(oid, File.ReadAllText(Sandbox.ShardPath(work, oid)));
+            Assert.Contains(oid, box.Git(box.Origin, "show", $"refs/heads/lfs-s3:{oid[..2]}.tsv").AssertOk().Stdout);
         }
 
-        Assert.False(File.Exists(Path.Combine(work, ".lfs-s3", "mapping.tsv")));
+        Assert.False(Directory.Exists(Path.Combine(work, ".lfs-s3", "mapping")));
     }
 
     [Fact]
-    public async Task OldSingleFile_ClonesAsBeforeAndTheNextPushMovesItIntoShards()
+    public async Task OldSingleFile_ClonesAsBeforeAndNothingWritesItAnyMore()
     {
         var bucket = await TestEnvironment.CreateBucketAsync();
         using var box = new Sandbox();
@@ -46,22 +45,20 @@ public sealed class ShardedMappingTests
         box.CommitAndPush(work, "a");
         ToOldLayout(box, work);
         var clone = Path.Combine(box.Root, "clone");
-        box.Git(box.Root, "clone", "-q", box.Origin, clone).AssertOk();
+        box.Git(box.Root, "clone", "-q", "--depth", "1", "file://" + box.Origin, clone).AssertOk();
         Assert.Equal(first, File.ReadAllBytes(Path.Combine(clone, "a.bin")));
+        var legacy = File.ReadAllText(Path.Combine(clone, ".lfs-s3", "mapping.tsv"));
 
-        Sandbox.WriteRandom(clone, "b.bin", 4000, 111);
+        var second = Sandbox.WriteRandom(clone, "b.bin", 4000, 111);
         box.CommitAndPush(clone, "b");
-        box.CommitAll(clone, "mapping");
 
-        var entries = Sandbox.ReadMapping(clone).Entries;
-        Assert.Equal(2, entries.Count);
-        Assert.All(entries, e => Assert.Contains(e.Oid, File.ReadAllText(Sandbox.ShardPath(clone, e.Oid))));
-        Assert.Empty(MappingFile.Parse(box.Git(clone, "show", "HEAD:.lfs-s3/mapping.tsv").AssertOk().Stdout).Entries);
-        Assert.Contains("mapping/*.tsv merge=union", File.ReadAllText(Path.Combine(clone, ".lfs-s3", ".gitattributes")));
+        Assert.Equal("", box.Git(clone, "status", "--porcelain").AssertOk().Stdout);
+        Assert.Equal(legacy, File.ReadAllText(Path.Combine(clone, ".lfs-s3", "mapping.tsv")));
+        Assert.Contains(Sandbox.Sha256(second), box.Git(box.Origin, "show", $"refs/heads/lfs-s3:{Sandbox.Sha256(second)[..2]}.tsv").AssertOk().Stdout);
     }
 
     [Fact]
-    public async Task Merge_MigratedBranchWithUnmigratedBranch_NoConflictAndEveryEntryKept()
+    public async Task Merge_BranchOfAnOlderReleaseWithMain_NoConflictAndEveryObjectClones()
     {
         var bucket = await TestEnvironment.CreateBucketAsync();
         using var box = new Sandbox();
@@ -70,30 +67,24 @@ public sealed class ShardedMappingTests
         box.CommitAndPush(work, "base");
         ToOldLayout(box, work);
         box.Git(work, "checkout", "-q", "-b", "old").AssertOk();
-        // A teammate on an older git-lfs-s3: the new entry lands in the single file.
+        // A teammate on an older git-lfs-s3: the new entry lands in the single file of the branch.
         var oldData = Sandbox.WriteRandom(work, "old.bin", 2100, 121);
-        box.CommitAll(work, "old.bin");
-        box.Git(work, "push", "-q", "origin", "old").AssertOk();
-        var moved = MappingFile.Parse(File.ReadAllText(Sandbox.ShardPath(work, Sandbox.Sha256(oldData)))).Entries;
-        Directory.Delete(Path.Combine(work, ".lfs-s3", "mapping"), recursive: true);
+        box.CommitAndPush(work, "old.bin");
         var legacy = Path.Combine(work, ".lfs-s3", "mapping.tsv");
-        File.WriteAllText(legacy, MappingFile.Format(MappingFile.Parse(File.ReadAllText(legacy)).Entries.Concat(moved)));
+        File.WriteAllText(legacy, MappingFile.Format(Sandbox.ReadMapping(work).Entries));
         box.CommitAll(work, "old.bin mapping, old layout");
+        box.Git(work, "push", "-q", "origin", "old").AssertOk();
         box.Git(work, "checkout", "-q", "main").AssertOk();
         Sandbox.WriteRandom(work, "new.bin", 2200, 122);
         box.CommitAndPush(work, "new.bin");
-        box.CommitAll(work, "new.bin mapping, migrated");
 
         box.Git(work, "merge", "-q", "--no-edit", "old").AssertOk();
         box.Git(work, "push", "-q", "origin", "main").AssertOk();
 
-        Assert.Equal(3, Sandbox.ReadMapping(work).Entries.Select(e => e.Oid).Distinct().Count());
-        Sandbox.WriteRandom(work, "later.bin", 2300, 123);
-        box.CommitAndPush(work, "later");
-        Assert.Empty(MappingFile.Parse(File.ReadAllText(legacy)).Entries);
-        Assert.Equal(4, Sandbox.ReadMapping(work).Entries.Select(e => e.Oid).Distinct().Count());
+        Assert.Equal("", box.Git(work, "status", "--porcelain").AssertOk().Stdout);
         var clone = Path.Combine(box.Root, "clone");
         box.Git(box.Root, "clone", "-q", box.Origin, clone).AssertOk();
         Assert.Equal(oldData, File.ReadAllBytes(Path.Combine(clone, "old.bin")));
+        Assert.Equal(3, Sandbox.ReadMapping(clone).Entries.Select(e => e.Oid).Distinct().Count());
     }
 }

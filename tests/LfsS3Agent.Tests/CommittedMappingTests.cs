@@ -14,7 +14,7 @@ public sealed class CommittedMappingTests
     {
         var repository = await GitRepository.DiscoverAsync(repo.Cli);
         var database = new LocalDatabase(LocalDatabase.DefaultPath(repository.StateDir));
-        return (new CommittedMapping(repository, database), database);
+        return (new CommittedMapping(repository, database, new MappingBranch(repository, "lfs-s3")), database);
     }
 
     [Fact]
@@ -54,27 +54,63 @@ public sealed class CommittedMappingTests
     }
 
     [Fact]
-    public async Task Sync_OldSingleFile_MovedIntoShardsAndStagedWithNewEntries()
+    public async Task Branch_Commit_EntriesOnTheBranchUserBranchIndexAndWorkTreeUntouched()
     {
         using var repo = new TempGitRepo();
-        var old = new MappingEntry(OidA, 5, "v1", "p/a.bin");
-        repo.WriteFile(".lfs-s3/mapping.tsv", MappingFile.Format([old]));
-        repo.WriteFile(".lfs-s3/.gitattributes", "mapping.tsv merge=union\n");
-        repo.Commit("old layout");
-        var (mapping, cache) = await OpenAsync(repo);
-        var added = new MappingEntry(OidB, 7, "v2", "p/b.bin");
+        repo.WriteFile("a.txt", "a");
+        repo.Commit("user's work");
+        var head = repo.Git("rev-parse", "HEAD");
+        var (mapping, database) = await OpenAsync(repo);
+        var entry = new MappingEntry(OidA, 5, "v1", "p/a.bin");
 
-        var count = await mapping.SyncAsync([added], default);
+        await mapping.Branch.CommitAsync([entry], null, default);
 
-        Assert.Equal(1, count);
-        Assert.Empty(MappingFile.Parse(File.ReadAllText(Path.Combine(repo.Root, ".lfs-s3", "mapping.tsv"))).Entries);
-        Assert.Equal([old], MappingFile.Parse(File.ReadAllText(Path.Combine(repo.Root, ".lfs-s3", "mapping", "ab.tsv"))).Entries);
-        Assert.Equal([added], MappingFile.Parse(File.ReadAllText(Path.Combine(repo.Root, ".lfs-s3", "mapping", "cd.tsv"))).Entries);
-        var staged = repo.Git("diff", "--cached", "--no-renames", "--name-status").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains("M\t.lfs-s3/mapping.tsv", staged);
-        Assert.Contains("A\t.lfs-s3/mapping/ab.tsv", staged);
-        Assert.Contains("A\t.lfs-s3/mapping/cd.tsv", staged);
-        Assert.Contains(CommittedMapping.ShardAttributes, File.ReadAllText(Path.Combine(repo.Root, ".lfs-s3", ".gitattributes")));
-        cache.Dispose();
+        Assert.Equal(head, repo.Git("rev-parse", "HEAD"));
+        Assert.Equal("", repo.Git("status", "--porcelain"));
+        Assert.DoesNotContain("lfs-s3", repo.Git("branch", "--list"));
+        Assert.Equal([entry], MappingFile.Parse(repo.Git("show", "refs/lfs-s3/lfs-s3:ab.tsv")).Entries);
+        Assert.Contains("[skip ci]", repo.Git("log", "-1", "--format=%B", "refs/lfs-s3/lfs-s3"));
+        Assert.Equal([entry], await mapping.HintsAsync(OidA, null, default));
+        database.Dispose();
+    }
+
+    [Fact]
+    public async Task Branch_TheirSideMovedOn_JoinedAsTheUnionOfEachShardWithBothParents()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("a.txt", "a");
+        repo.Commit("user's work");
+        var (mapping, database) = await OpenAsync(repo);
+        var common = new MappingEntry(OidA, 5, "v1", "p/a.bin");
+        var theirs = new MappingEntry("ab" + new string('3', 62), 6, "v2", "p/c.bin");
+        var ours = new MappingEntry("ab" + new string('4', 62), 7, "v3", "p/d.bin");
+        var start = await mapping.Branch.CommitAsync([common], null, default);
+        var theirTip = await mapping.Branch.CommitAsync([theirs], null, default);
+        repo.Git("update-ref", "refs/remotes/origin/lfs-s3", theirTip!);
+        repo.Git("update-ref", "refs/lfs-s3/lfs-s3", start!);
+        await mapping.Branch.CommitAsync([ours], null, default);
+
+        var joined = await mapping.Branch.CommitAsync([], "origin", default);
+
+        Assert.Equal([common, theirs, ours], MappingFile.Parse(repo.Git("show", $"{joined}:ab.tsv")).Entries.OrderBy(e => e.Size));
+        Assert.Equal(2, repo.Git("log", "-1", "--format=%P", joined!).Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(3, (await mapping.BranchEntriesAsync(default)).Entries.Count);
+        database.Dispose();
+    }
+
+    [Fact]
+    public async Task Branch_NothingNew_NoCommit()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("a.txt", "a");
+        repo.Commit("user's work");
+        var (mapping, database) = await OpenAsync(repo);
+        var entry = new MappingEntry(OidA, 5, "v1", "p/a.bin");
+        var first = await mapping.Branch.CommitAsync([entry], null, default);
+
+        var second = await mapping.Branch.CommitAsync([entry], null, default);
+
+        Assert.Equal(first, second);
+        database.Dispose();
     }
 }

@@ -46,7 +46,7 @@ public sealed class ObjectLocatorTests : IDisposable
         _database ??= new LocalDatabase(LocalDatabase.DefaultPath(repository.StateDir));
         var cache = new ObjectCache(_database, _store.Id);
         var paths = new PathIndex(repository, _database, Path.Combine(repository.StateDir, "scan.lock"));
-        return (new ObjectLocator(_store, cache, new SharedListings(_database, _store.Id), paths, _layout, new CommittedMapping(repository, _database),
+        return (new ObjectLocator(_store, cache, new SharedListings(_database, _store.Id), paths, _layout, new CommittedMapping(repository, _database, new MappingBranch(repository, "lfs-s3")),
             NullLogger.Instance, folderListings), cache);
     }
 

@@ -12,15 +12,19 @@ public sealed class ObjectTransferTests : IDisposable
     private readonly TempGitRepo _repo = new();
     private readonly string _storeDir;
     private readonly ProcessEnvironment _environment;
+    private readonly string _origin;
 
     public ObjectTransferTests()
     {
         _storeDir = Directory.CreateDirectory(_repo.Root + "-store").FullName;
+        _origin = _repo.Root + "-origin.git";
+        _repo.Git("init", "-q", "--bare", _origin);
+        _repo.Git("remote", "add", "origin", _origin);
         _environment = new ProcessEnvironment(_repo.Root, new Dictionary<string, string> { ["LFS_S3_STORE"] = new Uri(_storeDir).AbsoluteUri });
     }
 
     private ObjectTransfer Transfer() =>
-        new(ct => Workspace.OpenAsync(_environment, new StoreFactory(), ct), NullLogger.Instance);
+        new(ct => Workspace.OpenAsync(_environment, new StoreFactory(), ct), "origin", NullLogger.Instance);
 
     /// <summary>Commits a pointer for <paramref name="text"/> at <paramref name="path"/> and writes the object as git-lfs keeps it.</summary>
     private (string Oid, long Size, string LocalPath) Commit(string path, string text)
@@ -35,13 +39,25 @@ public sealed class ObjectTransferTests : IDisposable
         return (oid, bytes.Length, local);
     }
 
-    private string MappingText() =>
-        Directory.Exists(Path.Combine(_repo.Root, SettingNames.MappingFolder))
-            ? string.Concat(Directory.GetFiles(Path.Combine(_repo.Root, SettingNames.MappingFolder)).Select(File.ReadAllText))
-            : "";
+    /// <summary>The mapping as the remote's mapping branch holds it ("" before the first push of it).</summary>
+    private string MappingText()
+    {
+        string names;
+        try
+        {
+            names = _repo.Git("--git-dir", _origin, "ls-tree", "--name-only", "refs/heads/lfs-s3");
+        }
+        catch (InvalidOperationException)
+        {
+            return "";
+        }
+
+        return string.Concat(names.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(n => n.EndsWith(".tsv", StringComparison.Ordinal))
+            .Select(n => _repo.Git("--git-dir", _origin, "show", "refs/heads/lfs-s3:" + n)));
+    }
 
     [Fact]
-    public async Task Upload_CommittedPath_StoredUnderThePathAndMappedOnlyAtTheEnd()
+    public async Task Upload_CommittedPath_StoredUnderThePathAndOnTheRemotesMappingBranchOnlyAtTheEnd()
     {
         var (oid, size, local) = Commit("docs/a.txt", "the contract, every page");
         await using var transfer = Transfer();
@@ -120,6 +136,7 @@ public sealed class ObjectTransferTests : IDisposable
         try
         {
             Directory.Delete(_storeDir, recursive: true);
+            Directory.Delete(_origin, recursive: true);
         }
         catch (IOException)
         {

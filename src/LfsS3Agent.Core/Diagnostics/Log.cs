@@ -41,8 +41,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "mapping: {Problem}")]
     public static partial void MappingLineSkipped(ILogger logger, string problem);
 
-    [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "mapping file: {Count} new entries")]
-    public static partial void MappingSynced(ILogger logger, int count);
+    [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "mapping: {Count} entries pushed to branch {Branch} of {Remote}")]
+    public static partial void MappingPushed(ILogger logger, int count, string branch, string remote);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "mapping: could not push branch {Branch} to {Remote}; {Count} entries stay pending for the next push or `git lfs-s3 sync`: {Reason}")]
+    public static partial void MappingPushFailed(ILogger logger, string branch, string remote, int count, string reason);
 
     [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "could not update {Path}: {Reason}")]
     public static partial void MappingSyncFailed(ILogger logger, string? path, string reason, Exception exception);

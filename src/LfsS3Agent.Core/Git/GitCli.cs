@@ -205,6 +205,21 @@ public sealed partial class GitCli : IGit
     public Task<GitOutcome> FetchAsync(string remote, IReadOnlyList<string> refspecs, IReadOnlyDictionary<string, string>? environment,
         CancellationToken cancellationToken) => OutcomeAsync(["fetch", "--quiet", remote, .. refspecs], environment, cancellationToken);
 
+    public Task<GitOutcome> FetchOwnAsync(string remote, IReadOnlyList<string> refspecs, bool tipOnly, IReadOnlyDictionary<string, string>? environment,
+        CancellationToken cancellationToken) =>
+        OutcomeAsync(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules", .. tipOnly ? ["--depth", "1"] : Array.Empty<string>(),
+            remote, .. refspecs], environment, cancellationToken);
+
+    public async Task<string?> SymbolicRefAsync(string name, CancellationToken cancellationToken) =>
+        (await RunAsync(["symbolic-ref", "-q", name], allowFailure: true, cancellationToken: cancellationToken)) is { ExitCode: 0 } result
+            && result.Stdout.Trim() is { Length: > 0 } target ? target : null;
+
+    public async Task<bool> IsShallowAsync(CancellationToken cancellationToken) =>
+        (await RunAsync(["rev-parse", "--is-shallow-repository"], allowFailure: true, cancellationToken: cancellationToken)).Stdout.Trim() == "true";
+
+    public async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken) =>
+        (await RunAsync(["merge-base", "--is-ancestor", ancestor, descendant], allowFailure: true, cancellationToken: cancellationToken)).ExitCode == 0;
+
     public Task<GitOutcome> PushAsync(string remote, IReadOnlyList<string> refspecs, IReadOnlyDictionary<string, string>? environment,
         CancellationToken cancellationToken) => OutcomeAsync(["push", "--quiet", "--no-verify", remote, .. refspecs], environment, cancellationToken);
 
@@ -215,8 +230,17 @@ public sealed partial class GitCli : IGit
         (await RunAsync(["mktree", "-z"], string.Concat(entries.Select(e => $"{e.Mode} {e.Type} {e.Blob}\t{e.Path}\0")),
             cancellationToken: cancellationToken)).Stdout.Trim();
 
-    public async Task<string> CommitTreeAsync(string tree, IReadOnlyList<string> parents, string message, CancellationToken cancellationToken) =>
-        (await RunAsync(["commit-tree", tree, .. parents.SelectMany(p => new[] { "-p", p })], message, cancellationToken: cancellationToken)).Stdout.Trim();
+    public async Task<string> CommitTreeAsync(string tree, IReadOnlyList<string> parents, string message, CancellationToken cancellationToken)
+    {
+        string[] args = ["commit-tree", tree, .. parents.SelectMany(p => new[] { "-p", p })];
+        var result = await RunAsync(args, message, allowFailure: true, cancellationToken: cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            result = await RunAsync(["-c", "user.name=git-lfs-s3", "-c", "user.email=git-lfs-s3@localhost", .. args], message, cancellationToken: cancellationToken);
+        }
+
+        return result.Stdout.Trim();
+    }
 
     public async Task<bool> UpdateRefAsync(string name, string id, string? expected, CancellationToken cancellationToken) =>
         (await RunAsync(["update-ref", name, id, .. expected is null ? Array.Empty<string>() : [expected]], allowFailure: true,

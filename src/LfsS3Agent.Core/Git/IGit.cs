@@ -104,6 +104,22 @@ public interface IGit
     Task<GitOutcome> FetchAsync(string remote, IReadOnlyList<string> refspecs, IReadOnlyDictionary<string, string>? environment,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <c>fetch --quiet --no-tags --no-write-fetch-head</c> of exactly these refspecs, only the tips (<c>--depth 1</c>) when
+    /// <paramref name="tipOnly"/>: what this tool fetches for itself never touches the user's FETCH_HEAD or tags.
+    /// </summary>
+    Task<GitOutcome> FetchOwnAsync(string remote, IReadOnlyList<string> refspecs, bool tipOnly, IReadOnlyDictionary<string, string>? environment,
+        CancellationToken cancellationToken);
+
+    /// <summary><c>symbolic-ref -q</c>: the ref a symbolic ref points at (<c>refs/remotes/origin/HEAD</c> -> its default branch), or null.</summary>
+    Task<string?> SymbolicRefAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary><c>rev-parse --is-shallow-repository</c>.</summary>
+    Task<bool> IsShallowAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>merge-base --is-ancestor</c>: whether <paramref name="ancestor"/> is in <paramref name="descendant"/>'s history.</summary>
+    Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken);
+
     /// <summary><c>push --quiet --no-verify &lt;remote&gt; &lt;refspecs&gt;</c>; <paramref name="environment"/> adds variables for this call only.</summary>
     Task<GitOutcome> PushAsync(string remote, IReadOnlyList<string> refspecs, IReadOnlyDictionary<string, string>? environment,
         CancellationToken cancellationToken);
@@ -114,7 +130,10 @@ public interface IGit
     /// <summary><c>mktree -z</c>: writes a tree of the entries (mode, type, id, name); returns its id.</summary>
     Task<string> MakeTreeAsync(IReadOnlyCollection<TreeFile> entries, CancellationToken cancellationToken);
 
-    /// <summary><c>commit-tree</c>: writes a commit of the tree with these parents and message; returns its id.</summary>
+    /// <summary>
+    /// <c>commit-tree</c>: writes a commit of the tree with these parents and message; returns its id. Where git knows no
+    /// user name or e-mail (a CI runner), the commit is made in git-lfs-s3's name rather than failing.
+    /// </summary>
     Task<string> CommitTreeAsync(string tree, IReadOnlyList<string> parents, string message, CancellationToken cancellationToken);
 
     /// <summary><c>update-ref</c>: points a ref at an id, only if it still points at <paramref name="expected"/> when given; false when not.</summary>

@@ -42,6 +42,9 @@ internal static class Schema
             CREATE TABLE transfers(at INTEGER NOT NULL, direction TEXT NOT NULL, bytes INTEGER NOT NULL, millis INTEGER NOT NULL, code INTEGER NOT NULL);
             CREATE INDEX transfers_at ON transfers(at);
             """),
+        // The mapping moved from the work tree to its own branch: what pushes wrote into the work tree (uploaded = 2)
+        // goes to the branch with the next push, so each clone's history of uploads seeds it.
+        new(5, "UPDATE objects SET uploaded = 1 WHERE uploaded = 2;"),
     ];
 
     /// <summary>The version a file has once every step ran.</summary>

@@ -15,18 +15,22 @@ public enum MappingSource
 }
 
 /// <summary>
-/// The mapping as git sees it (work tree, index, HEAD), sharded by the OID's first two hex digits
-/// (<c>.lfs-s3/mapping/ab.tsv</c>), plus the single <c>mapping.tsv</c> of older repositories. A lookup reads
-/// one shard, imported into SQLite once per git blob id; a push rewrites only the shards it touched. It comes
-/// from other people's commits, so what is read here is a hint for the locator to verify, never an answer.
+/// The mapping as git has it: the mapping branch (every copy this clone has, see <see cref="MappingBranch"/>), and what
+/// older releases committed in the user's branches (<c>.lfs-s3/mapping/ab.tsv</c> shards and the single
+/// <c>mapping.tsv</c> in HEAD and the work tree), read as hints forever. A lookup reads one shard of each, imported
+/// into SQLite once per git blob id. It was written by anyone with push rights, so what is read here is a hint for the
+/// locator to verify, never an answer.
 /// </summary>
-public sealed class CommittedMapping(GitRepository repository, LocalDatabase database)
+public sealed class CommittedMapping(GitRepository repository, LocalDatabase database, MappingBranch branch)
 {
     private readonly MappingImports _imports = new(database);
     private Dictionary<string, string>? _headBlobs;
-    private readonly Dictionary<string, (DateTime Written, long Length, string Blob)> _workBlobs = new(StringComparer.Ordinal);
+    private IReadOnlyList<string>? _tips;
+    private bool _fetched;
 
-    private string LockPath => Path.Combine(repository.StateDir, "mapping.lock");
+    /// <summary>The branch this mapping is kept on.</summary>
+    public MappingBranch Branch => branch;
+    private readonly Dictionary<string, (DateTime Written, long Length, string Blob)> _workBlobs = new(StringComparer.Ordinal);
 
     private string? WorkPath(string relative) => repository.WorkTree is { } wt ? Path.Combine(wt, relative) : null;
 
@@ -37,6 +41,16 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
     public async Task<List<MappingEntry>> HintsAsync(string oid, Action<string>? problems, CancellationToken cancellationToken)
     {
         var blobs = new List<string>();
+        var shard = MappingBranch.ShardName(oid);
+        foreach (var tip in _tips ??= await branch.TipsAsync(cancellationToken))
+        {
+            if ((await branch.ShardsAsync(tip, cancellationToken)).TryGetValue(shard, out var onBranch) && !blobs.Contains(onBranch))
+            {
+                await ImportAsync(onBranch, $"{branch.Branch}:{shard}", problems, () => BlobReaderAsync(onBranch));
+                blobs.Add(onBranch);
+            }
+        }
+
         var head = _headBlobs ??= await TreeBlobsAsync("HEAD", cancellationToken);
         foreach (var relative in new[] { SettingNames.MappingShard(oid), SettingNames.LegacyMappingFile })
         {
@@ -184,62 +198,55 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
     }
 
     /// <summary>
-    /// Adds the entries to their shards in the work tree and stages them, so the developer's next commit carries
-    /// them without an extra command; moves the entries of an old single mapping.tsv into shards on the way (shards
-    /// first, then the old file is emptied, so an interrupted move is finished by the next one). Returns how many lines were new.
+    /// Brings the remote's mapping branch in after a lookup found nothing (a single-branch or shallow clone never
+    /// fetched it), once per process and once per minute for all the agent processes of one clone; true when the
+    /// lookup is worth repeating.
     /// </summary>
-    public async Task<int> SyncAsync(IReadOnlyCollection<MappingEntry> entries, CancellationToken cancellationToken)
+    public async Task<bool> FetchOnceAsync(string remote, CancellationToken cancellationToken)
     {
-        if (repository.WorkTree is null)
+        if (_fetched)
         {
-            return 0;
+            return false;
         }
 
-        var legacy = WorkPath(SettingNames.LegacyMappingFile)!;
-        var moved = File.Exists(legacy) ? MappingFile.Parse(await File.ReadAllTextAsync(legacy, cancellationToken)).Entries : [];
-        var touched = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var shard in moved.GroupBy(e => SettingNames.MappingShard(e.Oid)))
+        _fetched = true;
+        var stamp = Path.Combine(repository.StateDir, "mapping-fetched");
+        using (FileLock.Acquire(Path.Combine(repository.StateDir, "mapping-fetch.lock"), TimeSpan.FromSeconds(120)))
         {
-            MappingFile.Merge(WorkPath(shard.Key)!, LockPath, shard.ToList());
-            touched.Add(shard.Key);
+            // Another process of this clone fetched it a moment ago: its refs are already here.
+            if (!File.Exists(stamp) || DateTime.UtcNow - File.GetLastWriteTimeUtc(stamp) > TimeSpan.FromMinutes(1))
+            {
+                await branch.FetchAsync(remote, cancellationToken);
+                await File.WriteAllTextAsync(stamp, remote + "\n", cancellationToken);
+            }
         }
 
-        var added = 0;
-        foreach (var shard in entries.GroupBy(e => SettingNames.MappingShard(e.Oid)))
-        {
-            added += MappingFile.Merge(WorkPath(shard.Key)!, LockPath, shard.ToList());
-            touched.Add(shard.Key);
-        }
-
-        await EnsureShardsMergeAsUnionAsync(cancellationToken);
-        if (moved.Count > 0)
-        {
-            // Emptied, not deleted: a branch that still adds lines to it then merges as a union, never as a
-            // modify/delete conflict, and the next push moves those lines too.
-            await File.WriteAllTextAsync(legacy, MappingFile.Header + "\n" + MovedNote + "\n", new UTF8Encoding(false), cancellationToken);
-        }
-
-        // Staged, not committed: git add only touches the index, under git's own index.lock. Only the shards this
-        // clone's entries live in, so git never re-reads the other (perhaps hundreds of MB of) shards.
-        string[] paths = [.. touched, ".lfs-s3/.gitattributes", .. File.Exists(legacy) ? [SettingNames.LegacyMappingFile] : Array.Empty<string>()];
-        await repository.Git.AddAsync(paths, cancellationToken);
-        return added;
+        var before = _tips;
+        _tips = await branch.TipsAsync(cancellationToken);
+        return before is null || !before.SequenceEqual(_tips);
     }
 
-    /// <summary>Repositories set up before shards name only mapping.tsv for git's union merge.</summary>
-    private async Task EnsureShardsMergeAsUnionAsync(CancellationToken cancellationToken)
+    /// <summary>Every entry of every copy of the mapping branch this clone has (status, verify, prune).</summary>
+    public async Task<(List<MappingEntry> Entries, List<(string File, MappingProblem Problem)> Problems)> BranchEntriesAsync(CancellationToken cancellationToken)
     {
-        var path = WorkPath(".lfs-s3/.gitattributes")!;
-        var text = File.Exists(path) ? await File.ReadAllTextAsync(path, cancellationToken) : "";
-        if (!text.Contains(ShardAttributes, StringComparison.Ordinal))
+        var blobs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tip in await branch.TipsAsync(cancellationToken))
         {
-            await File.WriteAllTextAsync(path, text + (text.Length == 0 || text.EndsWith('\n') ? "" : "\n") + ShardAttributes + "\n",
-                new UTF8Encoding(false), cancellationToken);
+            foreach (var (name, blob) in await branch.ShardsAsync(tip, cancellationToken))
+            {
+                blobs.TryAdd(blob, name);
+            }
         }
+
+        var entries = new HashSet<MappingEntry>();
+        var problems = new List<(string, MappingProblem)>();
+        foreach (var (blob, name) in blobs)
+        {
+            var (e, p) = MappingFile.Parse(await repository.Git.ReadBlobAsync(blob, cancellationToken));
+            entries.UnionWith(e);
+            problems.AddRange(p.Select(x => ($"{branch.Branch}:{name}", x)));
+        }
+
+        return (entries.ToList(), problems);
     }
-
-    private const string MovedNote = "# entries moved to .lfs-s3/mapping/<first two hex digits of the OID>.tsv; lines added here are moved there by the next push";
-
-    /// <summary>The line that makes git merge shards as the union of both sides' lines.</summary>
-    public const string ShardAttributes = "mapping/*.tsv merge=union";
 }

@@ -18,6 +18,13 @@ public sealed class KeyLayout(string prefix)
     /// <summary>The readable key of a file.</summary>
     public string KeyFor(string repositoryPath) => Prefix.Length == 0 ? repositoryPath : Prefix + "/" + repositoryPath;
 
+    /// <summary>The repository path a key is the readable key of; null for keys outside the prefix and the tool's own under <c>.git/</c>.</summary>
+    public string? PathOf(string key)
+    {
+        var path = Prefix.Length == 0 ? key : Contains(key) ? key[(Prefix.Length + 1)..] : null;
+        return path is null || path.StartsWith(".git/", StringComparison.Ordinal) ? null : path;
+    }
+
     /// <summary>S3's limit on a key, in UTF-8 bytes.</summary>
     public const int MaxKeyBytes = 1024;
 

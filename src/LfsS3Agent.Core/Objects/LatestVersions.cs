@@ -6,14 +6,33 @@ using Microsoft.Extensions.Logging;
 namespace LfsS3Agent.Core.Objects;
 
 /// <summary>
-/// After a push: the latest version of each key it wrote must be the content HEAD has at that path, so the
-/// browsable bucket shows the pushed commit. A push that carries several versions of one path uploads them in
-/// parallel, and the last to finish would otherwise win, older or not.
+/// After a push: the latest version of each key it wrote or found must be the content the remote's default branch has
+/// at that path, so the browsable bucket shows that branch. A push that carries several versions of one path uploads
+/// them in parallel, and the last to finish would otherwise win, older or not; a rejected push leaves its content as
+/// the latest until the push after the merge sets it right.
 /// </summary>
 public static class LatestVersions
 {
-    /// <summary>Promotes HEAD's version wherever this process uploaded some other content to HEAD's path; returns how many.</summary>
-    public static async Task<int> SettleAsync(IGit git, KeyLayout layout, IObjectStore store,
+    /// <summary>
+    /// The commit whose content the bucket's latest versions follow: the remote's default branch (its HEAD) as this
+    /// clone will push it (the local branch, when it holds everything the remote's has) or as the remote has it; HEAD
+    /// when the remote's default branch is not known.
+    /// </summary>
+    public static async Task<string> TargetAsync(IGit git, string? remote, CancellationToken cancellationToken)
+    {
+        var prefix = $"refs/remotes/{remote}/";
+        if (remote is null || await git.SymbolicRefAsync(prefix + "HEAD", cancellationToken) is not { } head || !head.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return "HEAD";
+        }
+
+        var local = await git.RevParseAsync("refs/heads/" + head[prefix.Length..] + "^{commit}", cancellationToken);
+        var theirs = await git.RevParseAsync(head + "^{commit}", cancellationToken);
+        return local is not null && (theirs is null || await git.IsAncestorAsync(theirs, local, cancellationToken)) ? local : theirs ?? "HEAD";
+    }
+
+    /// <summary>Promotes <paramref name="target"/>'s version wherever this process wrote or found other content at its path; returns how many.</summary>
+    public static async Task<int> SettleAsync(IGit git, KeyLayout layout, IObjectStore store, string target,
         IReadOnlyCollection<(string Path, string Oid, long Size)> uploads, ILogger logger, CancellationToken cancellationToken)
     {
         if (uploads.Count == 0)
@@ -21,10 +40,10 @@ public static class LatestVersions
             return 0;
         }
 
-        var blobs = (await git.LsTreeAsync("HEAD", null, new LsTreeOptions(EmptyOnFailure: true), cancellationToken))
+        var blobs = (await git.LsTreeAsync(target, null, new LsTreeOptions(EmptyOnFailure: true), cancellationToken))
             .Where(f => f.Type == "blob").ToDictionary(f => f.Path, f => f.Blob, StringComparer.Ordinal);
 
-        // Only a path where this process wrote other content than HEAD's can have the wrong latest version.
+        // Only a path where this process wrote or found other content than the target's can have the wrong latest version.
         var suspects = uploads.Where(u => blobs.TryGetValue(u.Path, out var blob) && blob != LfsPointer.BlobId(u.Oid, u.Size))
             .Select(u => (blobs[u.Path], u.Path)).Distinct().ToList();
         var promoted = 0;

@@ -4,8 +4,8 @@ using LfsS3Agent.Core.Mapping;
 namespace LfsS3Agent.Core.Objects;
 
 /// <summary>
-/// This clone's verified OID -> version entries for one store (table <c>objects</c>), and which of them its pushes
-/// made: those belong in the mapping file, and are marked once written there.
+/// This clone's verified OID -> version entries for one store (table <c>objects</c>), and which of them it recorded for
+/// the mapping (uploads, objects found already stored or found in the store): marked once the mapping branch has them.
 /// </summary>
 public sealed class ObjectCache(LocalDatabase database, string storeId)
 {
@@ -13,7 +13,7 @@ public sealed class ObjectCache(LocalDatabase database, string storeId)
         "SELECT oid, size, version_id, key FROM objects WHERE store = $store AND oid = $oid", MappingEntry.FromRow,
         ("$store", storeId), ("$oid", oid))).SingleOrDefault();
 
-    /// <summary>Records a verified entry; <paramref name="uploaded"/> marks entries that belong in the mapping file.</summary>
+    /// <summary>Records a verified entry; <paramref name="uploaded"/> marks entries that belong on the mapping branch.</summary>
     public void Put(MappingEntry entry, bool uploaded = false) => database.Run(sql => sql.Execute("""
         INSERT INTO objects(store, oid, size, version_id, key, uploaded) VALUES($store, $oid, $size, $version, $key, $uploaded)
         ON CONFLICT(store, oid) DO UPDATE SET size = excluded.size, version_id = excluded.version_id, key = excluded.key,
@@ -22,15 +22,23 @@ public sealed class ObjectCache(LocalDatabase database, string storeId)
         """, ("$store", storeId), ("$oid", entry.Oid), ("$size", entry.Size), ("$version", entry.VersionId), ("$key", entry.Key),
         ("$uploaded", uploaded ? 1 : 0)));
 
-    /// <summary>Entries this clone pushed (or found already stored while pushing): what the mapping file must hold.</summary>
-    /// <remarks>uploaded: 0 found elsewhere, 1 pushed from this clone, 2 pushed and already written to the mapping file.</remarks>
+    /// <summary>Entries this clone recorded for the mapping: what the mapping branch must hold.</summary>
+    /// <remarks>uploaded: 0 found through the mapping, 1 recorded by this clone, 2 recorded and pushed to the mapping branch.</remarks>
     public List<MappingEntry> Uploaded(bool notYetWritten = false) =>
         Select($"SELECT oid, size, version_id, key FROM objects WHERE store = $store AND uploaded {(notYetWritten ? "= 1" : ">= 1")}");
 
-    /// <summary>Remembers that these entries are in the mapping file, so the next push does not merge them again.</summary>
+    /// <summary>Remembers that the mapping branch has these entries, so the next push does not send them again.</summary>
     public void MarkWritten(IEnumerable<MappingEntry> entries) => database.InTransaction(sql =>
     {
         sql.ExecuteEach("UPDATE objects SET uploaded = 2 WHERE store = $store AND oid = $oid AND version_id = $v AND key = $key AND uploaded = 1",
+            entries, e => [("$store", storeId), ("$oid", e.Oid), ("$v", e.VersionId), ("$key", e.Key)]);
+        return true;
+    });
+
+    /// <summary>Marks entries as this clone's, not yet on the mapping branch (rebuild --write), so the next publish sends them.</summary>
+    public void MarkPending(IEnumerable<MappingEntry> entries) => database.InTransaction(sql =>
+    {
+        sql.ExecuteEach("UPDATE objects SET uploaded = 1 WHERE store = $store AND oid = $oid AND version_id = $v AND key = $key",
             entries, e => [("$store", storeId), ("$oid", e.Oid), ("$v", e.VersionId), ("$key", e.Key)]);
         return true;
     });

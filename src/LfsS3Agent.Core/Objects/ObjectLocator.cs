@@ -83,6 +83,11 @@ public sealed class ObjectLocator
     {
         var seen = new HashSet<(string, string)>();
         var claims = await _mapping.HintsAsync(oid, problem => Log.MappingLineSkipped(_logger, problem), cancellationToken);
+        if (claims.Count == 0 && FetchFrom is { } remote && _cache.Find(oid) is null && await _mapping.FetchOnceAsync(remote, cancellationToken))
+        {
+            claims = await _mapping.HintsAsync(oid, problem => Log.MappingLineSkipped(_logger, problem), cancellationToken);
+        }
+
         foreach (var (entry, source) in claims.Select(e => (e, CandidateSource.Mapping)).Prepend((_cache.Find(oid)!, CandidateSource.Cache)))
         {
             if (entry is null || entry.Size != size)
@@ -112,6 +117,12 @@ public sealed class ObjectLocator
             }
         }
     }
+
+    /// <summary>
+    /// The remote whose mapping branch is fetched once when a lookup finds no entry at all (downloads: a clone that
+    /// never fetched the branch); null never fetches.
+    /// </summary>
+    public string? FetchFrom { get; set; }
 
     /// <summary>The versions of one key, listed once per locator (log shows what else a key holds).</summary>
     public Task<IReadOnlyList<StoredVersion>> VersionsAsync(string key, CancellationToken cancellationToken) => _finder.VersionsAsync(key, cancellationToken);
@@ -210,7 +221,9 @@ public sealed class ObjectLocator
                 var path = await VerifiedDownload.ToFileAsync(_store, candidate.Entry, oid, size, directory, progress, cancellationToken);
                 if (candidate.Source != CandidateSource.Cache)
                 {
-                    _cache.Put(candidate.Entry);
+                    // Found by looking in the store, not through the mapping: recorded for the mapping branch, which
+                    // this clone's next push brings up to date (a fork's contribution, an older release's upload).
+                    _cache.Put(candidate.Entry, uploaded: candidate.Source is CandidateSource.Path or CandidateSource.Orphan);
                 }
 
                 return path;

@@ -40,7 +40,9 @@ public sealed class UnreferencedVersions(IObjectStore store, KeyLayout layout, C
         }
 
         var pinned = new HashSet<(string, string)>();
-        var mapping = (await committed.ReadAsync(MappingSource.WorkTree, cancellationToken)).Entries;
+        // Whatever any mapping names is kept: the branch (every copy fetched), and what older releases committed.
+        var mapping = (await committed.BranchEntriesAsync(cancellationToken)).Entries;
+        mapping.AddRange((await committed.ReadAsync(MappingSource.WorkTree, cancellationToken)).Entries);
         foreach (var treeish in refs.Append(":"))
         {
             mapping.AddRange(treeish == ":" ? (await committed.ReadAsync(MappingSource.Index, cancellationToken)).Entries

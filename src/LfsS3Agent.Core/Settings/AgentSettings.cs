@@ -92,6 +92,19 @@ public sealed class AgentSettings
     public int ParallelParts => Math.Clamp(GetInt(SettingNames.ParallelParts) ?? DefaultParallelParts, 1, 64);
 
     /// <summary>Objects located, checked or published at once by the verbs that walk many objects.</summary>
+    /// <summary>The mapping branch's name, refused when git could not take it as a branch.</summary>
+    public string MappingBranch => Get(SettingNames.MappingBranch) is { Length: > 0 } name
+        ? IsBranchName(name) ? name : throw new LfsS3Exception(ErrorCodes.NotConfigured,
+            $"{SettingNames.MappingBranch.GitKey} \"{name}\" ({Find(SettingNames.MappingBranch)!.Source}) is not a branch name; use letters, digits, '-', '_', '.' and '/'")
+        : DefaultMappingBranch;
+
+    public const string DefaultMappingBranch = "lfs-s3";
+
+    private static bool IsBranchName(string name) =>
+        name.Length <= 100 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/')
+        && !name.StartsWith('-') && !name.StartsWith('/') && !name.EndsWith('/') && !name.EndsWith(".lock", StringComparison.Ordinal)
+        && !name.Contains("..", StringComparison.Ordinal) && !name.Contains("//", StringComparison.Ordinal) && !name.StartsWith('.');
+
     public int Parallelism => Math.Clamp(GetInt(SettingNames.Parallelism) ?? DefaultParallelism, 1, 64);
 
     public int MaxRetries => Math.Clamp(GetInt(SettingNames.MaxRetries) ?? DefaultMaxRetries, 0, 20);

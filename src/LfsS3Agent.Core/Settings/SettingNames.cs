@@ -26,6 +26,7 @@ public static class SettingNames
     public static readonly SettingName SseKmsKeyId = new("lfs-s3.ssekmskeyid", "LFS_S3_SSE_KMS_KEY_ID", true, "KMS key id, ARN or alias for aws:kms (default: the account's aws/s3 key)");
     public static readonly SettingName Compress = new("lfs-s3.compress", "LFS_S3_COMPRESS", true, "store these files gzip-compressed (Content-Encoding: gzip): patterns such as *.csv *.json, auto (any file whose sample shrinks enough), or both (default: none)");
     public static readonly SettingName CompressMinSaving = new("lfs-s3.compressminsaving", "LFS_S3_COMPRESS_MIN_SAVING", true, "keep a file compressed only when that saves at least this share of its size (default 10%)");
+    public static readonly SettingName MappingBranch = new("lfs-s3.mappingbranch", "LFS_S3_MAPPING_BRANCH", true, "the branch of the git remote that holds the mapping, written by every push (default lfs-s3)");
     public static readonly SettingName Parallelism = new("lfs-s3.parallelism", "LFS_S3_PARALLELISM", true, "objects located, checked or published at once by verify, rebuild, usage, prune and publish (default 8)");
     public static readonly SettingName PricePerGb = new("lfs-s3.pricepergb", "LFS_S3_PRICE_PER_GB", true, "storage price per GB-month for usage's estimate (default 0.023, S3 Standard's list price in us-east-1)");
 
@@ -33,7 +34,7 @@ public static class SettingNames
     [
         Store, Bucket, Prefix, Region, Endpoint, PathStyle, Profile, Checksum, MultipartThreshold, PartSize, ParallelParts,
         MaxRetries, InstanceMetadata, AllowOtherPrefixes, LogFile, LogLevel, PricePerGb, Sse, SseKmsKeyId,
-        Compress, CompressMinSaving, Parallelism,
+        Compress, CompressMinSaving, Parallelism, MappingBranch,
     ];
 
     /// <summary>Folder at the repository root that holds the committed settings and mapping.</summary>
@@ -42,10 +43,13 @@ public static class SettingNames
     /// <summary>Committed settings, in git config format, relative to the repository root.</summary>
     public const string RepoConfigFile = ".lfs-s3/config";
 
-    /// <summary>The committed OID -> key/version mapping: one shard per first two hex digits of the OID, relative to the root.</summary>
+    /// <summary>
+    /// Where releases before the mapping branch committed the mapping in the user's branches: one shard per first two hex
+    /// digits of the OID, relative to the root. Still read as hints; nothing writes it any more.
+    /// </summary>
     public const string MappingFolder = ".lfs-s3/mapping";
 
-    /// <summary>The single mapping file of repositories set up before shards; read as before, moved into shards by the next push.</summary>
+    /// <summary>The single mapping file of repositories set up before shards; still read as hints.</summary>
     public const string LegacyMappingFile = ".lfs-s3/mapping.tsv";
 
     public static string MappingShard(string oid) => $"{MappingFolder}/{oid[..2]}.tsv";

@@ -91,6 +91,12 @@ public interface IObjectStoreFactory
 
     /// <summary>Doctor's checks of the store those settings name (credentials, clock, the folder, the bucket's rules).</summary>
     IStoreDiagnostics Diagnostics(AgentSettings settings);
+
+    /// <summary>
+    /// Settings the store took from this user's own environment rather than from a setting (an AWS profile's endpoint):
+    /// git key -> value, for init to commit so that teammates without that environment reach the same store.
+    /// </summary>
+    IReadOnlyDictionary<string, string> Implied(AgentSettings settings) => new Dictionary<string, string>();
 }
 
 /// <summary>A storage failure translated into words the user can act on, after the store's own retries.</summary>

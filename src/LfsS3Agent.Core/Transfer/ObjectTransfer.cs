@@ -13,7 +13,8 @@ namespace LfsS3Agent.Core.Transfer;
 /// is stored is the locator's answer, bytes and their retries are the store's, the mapping file the workspace's.
 /// Set-up happens on the first request, not at init, so the idle agent processes git-lfs starts cost nothing.
 /// </summary>
-public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open, ILogger logger) : ITransferHandler
+/// <param name="remote">The remote git-lfs named at init (a name or a URL): the mapping branch is pushed there, and fetched from it.</param>
+public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open, string? remote, ILogger logger) : ITransferHandler
 {
     private Task<Workspace>? _workspace;
     private ObjectLocator? _locator;
@@ -63,7 +64,11 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         CancellationToken cancellationToken)
     {
         // One locator for the process: for a push, folder listings answer "already stored?" for many files at once.
-        _locator ??= workspace.CreateLocator(logger, folderListings: upload, compressed: !upload || workspace.Compression.Enabled);
+        if (_locator is null)
+        {
+            _locator = workspace.CreateLocator(logger, folderListings: upload, compressed: !upload || workspace.Compression.Enabled);
+            _locator.FetchFrom = upload ? null : remote;
+        }
         if (!upload)
         {
             return await _locator.DownloadAsync(item.Oid, item.Size, workspace.LfsTempDir, progress, cancellationToken);
@@ -95,6 +100,12 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         {
             Log.AlreadyStored(logger, item.Oid, store.Describe(stored.Key), stored.VersionId, located.Source.ToString());
             Record(workspace, stored);
+            // Its key may hold other content as the latest version now (a rejected push, merged the other way).
+            if (workspace.Layout.PathOf(stored.Key) is { } storedPath)
+            {
+                _uploads.Add((storedPath, item.Oid, item.Size));
+            }
+
             return;
         }
 
@@ -195,7 +206,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         }
     }
 
-    /// <summary>Records an upload (or an object found already stored while uploading) for the mapping file.</summary>
+    /// <summary>Records an upload (or an object found already stored while uploading) for the mapping branch.</summary>
     private void Record(Workspace workspace, MappingEntry entry)
     {
         workspace.Cache.Put(entry, uploaded: true);
@@ -203,8 +214,9 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
     }
 
     /// <summary>
-    /// The end of a session (git-lfs's adapter <c>End</c>): adds what this clone recorded to the work tree's mapping
-    /// file, then makes HEAD's content the latest version of each path this process wrote. Failures are logged, not thrown.
+    /// The end of a session (git-lfs's adapter <c>End</c>): commits what this clone recorded to the mapping branch and
+    /// pushes it to the remote of this push, then makes the remote's default branch's content the latest version of
+    /// each path this process wrote or found. Failures are logged, never thrown: the user's push goes on.
     /// </summary>
     public async Task EndAsync(CancellationToken cancellationToken)
     {
@@ -216,22 +228,33 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         var workspace = await _workspace;
         try
         {
-            // Everything this clone uploaded, not just this process's share: a killed earlier push is completed too.
-            if (_recorded)
+            // Everything this clone recorded, not just this process's share: a killed earlier push is completed too.
+            if (_recorded && remote is not null)
             {
-                Log.MappingSynced(logger, await workspace.SyncMappingAsync(all: false, cancellationToken));
                 _recorded = false;
+                if (await workspace.PublishMappingAsync(remote, wait: false, cancellationToken) is var (pending, push))
+                {
+                    if (push.Pushed)
+                    {
+                        Log.MappingPushed(logger, pending, workspace.Mapping.Branch.Branch, remote);
+                    }
+                    else
+                    {
+                        Log.MappingPushFailed(logger, workspace.Mapping.Branch.Branch, remote, pending, push.Reason ?? "");
+                    }
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LfsS3Exception)
         {
-            Log.MappingSyncFailed(logger, SettingNames.MappingFolder, ex.Message, ex);
+            Log.MappingSyncFailed(logger, workspace.Mapping.Branch.Branch, ex.Message, ex);
         }
 
         try
         {
             // git-lfs ends every agent only after all uploads finished, so no later upload can undo this.
-            await LatestVersions.SettleAsync(workspace.Repository.Git, workspace.Layout, workspace.Store, _uploads, logger, cancellationToken);
+            var target = await LatestVersions.TargetAsync(workspace.Repository.Git, remote, cancellationToken);
+            await LatestVersions.SettleAsync(workspace.Repository.Git, workspace.Layout, workspace.Store, target, _uploads, logger, cancellationToken);
             _uploads.Clear();
         }
         catch (LfsS3Exception ex)

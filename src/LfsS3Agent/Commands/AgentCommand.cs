@@ -31,7 +31,7 @@ public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, Proce
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
         var writer = new ProtocolWriter(streams.Output());
-        var session = new TransferSession(streams.Input(), writer, (_, _) => new ObjectTransfer(OpenAsync, logger), logger);
+        var session = new TransferSession(streams.Input(), writer, (_, remote) => new ObjectTransfer(OpenAsync, remote, logger), logger);
         try
         {
             await session.RunAsync(cancellationToken);

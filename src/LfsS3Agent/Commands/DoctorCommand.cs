@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.LocalState;
+using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
@@ -23,7 +25,8 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         usage: git lfs-s3 doctor
 
         Checks, one line each, with the fix for every failure: git and git-lfs versions, the agent wiring
-        in git config, this repository's settings, the credentials (their source, never the secret), the
+        in git config, this repository's settings, the mapping branch (pending entries, a push of it the
+        remote refused), the credentials (their source, never the secret), the
         bucket and its versioning, list/read/write permission under the prefix (with a probe object that
         it removes again), clock skew against S3, and SSH remotes. Exit code 0 only when all that is
         needed works (warnings do not count).
@@ -42,6 +45,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         [
             new("git", CheckGitAsync), new("git-lfs", CheckGitLfsAsync), new("repository", CheckRepositoryAsync),
             new("agent", CheckWiringAsync), new("path", CheckPathAsync), new("settings", CheckSettingsAsync), new("remotes", CheckRemotesAsync),
+            new("mapping", CheckMappingBranchAsync),
         ]);
         var failures = 0;
         while (checks.TryDequeue(out var check))
@@ -187,6 +191,36 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
             : lfsUrl is not null || lfsConfigUrl is not null
                 ? CheckResult.Ok($"SSH remote {string.Join(", ", ssh)}: lfs.url is set, so git-lfs does not try `ssh ... git-lfs-transfer`")
                 : CheckResult.Warn($"SSH remote {string.Join(", ", ssh)}: git-lfs before 3.5 first runs `ssh ... git-lfs-transfer` there; run `git lfs-s3 init` again (it sets lfs.url in .lfsconfig) or `git config -f .lfsconfig lfs.url {AgentWiring.PlaceholderLfsUrl}`");
+    }
+
+    /// <summary>The mapping branch as this clone knows it: its copy of the remote's, entries not pushed yet, and why the last push failed.</summary>
+    private async Task<CheckResult> CheckMappingBranchAsync(CancellationToken cancellationToken)
+    {
+        var branch = new MappingBranch(_repository!, _settings!.MappingBranch);
+        using var database = new LocalDatabase(LocalDatabase.DefaultPath(_repository!.StateDir));
+        var pending = new ObjectCache(database, _store!.Id).Uploaded(notYetWritten: true).Count;
+        if (branch.LastFailure() is { } failure)
+        {
+            return CheckResult.Fail($"the last push of branch {branch.Branch} to {failure.Remote} was refused ({failure.Reason}); {pending} entries are pending. "
+                + $"If the branch is protected, allow pushes to {branch.Branch} (or set lfs-s3.mappingbranch to a branch you may push), then run `git lfs-s3 sync`");
+        }
+
+        var remotes = await _repository.Git.RemotesAsync(cancellationToken);
+        var remote = remotes.Contains("origin") ? "origin" : remotes.FirstOrDefault();
+        if (remote is null)
+        {
+            return CheckResult.Warn($"no git remote: the mapping branch {branch.Branch} has nowhere to go (clones still find every object in the bucket)");
+        }
+
+        if (await _repository.Git.RevParseAsync(branch.TrackingRef(remote), cancellationToken) is null)
+        {
+            return CheckResult.Warn($"{remote} has no {branch.Branch} branch that this clone fetched; the first push that uploads creates it"
+                + (pending > 0 ? $" ({pending} entries pending: `git lfs-s3 sync` sends them now)" : ""));
+        }
+
+        return pending > 0
+            ? CheckResult.Warn($"{pending} entries not on {remote}'s {branch.Branch} branch yet: the next push sends them, `git lfs-s3 sync` now")
+            : CheckResult.Ok($"{remote}'s {branch.Branch} branch holds every entry of this clone");
     }
 
     private async Task<CheckResult> CheckBucketAsync(CancellationToken cancellationToken)

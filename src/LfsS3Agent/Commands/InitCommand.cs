@@ -26,11 +26,12 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
                git lfs-s3 init --store file:///path [--prefix <prefix>]
 
         Sets this repository up to keep its LFS files in S3 under their own paths:
-        writes .lfs-s3/config (these settings, committed so every clone uses them; .lfs-s3/mapping/ holds
-        OID -> S3 version, filled in by pushes) and .lfs-s3/.gitattributes, and sets lfs.locksverify=false
+        writes .lfs-s3/config (these settings, committed so every clone uses them, including an endpoint that
+        this machine takes from AWS_ENDPOINT_URL(_S3) or its AWS profile) and .lfs-s3/.gitattributes, and sets lfs.locksverify=false
         and lfs.url to a placeholder in .lfsconfig (there is no LFS server to ask for locks, and git-lfs must
         not try `ssh ... git-lfs-transfer` on SSH remotes). First it checks that the bucket exists and
-        has versioning enabled, unless --no-check is given.
+        has versioning enabled, unless --no-check is given. Where each object went (OID -> S3 version) is
+        kept on the mapping branch (lfs-s3 on your git remote), written by every push: nothing to commit.
 
           --bucket      S3 bucket (must have versioning enabled)
           --store       file:///path: a local or shared folder instead of S3, same layout, with version history
@@ -48,10 +49,8 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         """;
 
     private const string Attributes = """
-        # git-lfs-s3's own files: never LFS pointers; the mapping merges as the union of both sides' lines
+        # git-lfs-s3's own files: never LFS pointers (the mapping lives on its own branch, not here)
         * !filter !diff !merge text eol=lf
-        mapping.tsv merge=union
-        mapping/*.tsv merge=union
 
         """;
 
@@ -74,6 +73,21 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         Add(committed, SettingNames.Sse, args.Value("sse") ?? (args.Has("kms-key") ? "aws:kms" : null));
         Add(committed, SettingNames.SseKmsKeyId, args.Value("kms-key"));
         Add(committed, SettingNames.Compress, args.Value("compress"));
+
+        // An endpoint this user gets from the environment or an AWS profile is committed too: teammates have neither.
+        var resolved = await Workspace.StoreSettingsAsync(repository, environment, committed, cancellationToken);
+        var implied = storeFactory.Implied(resolved).ToDictionary();
+        if (resolved.Endpoint is { } fromEnvironment && !committed.ContainsKey(SettingNames.Endpoint.GitKey)
+            && resolved.Find(SettingNames.Endpoint)!.Source.StartsWith("environment AWS_", StringComparison.Ordinal))
+        {
+            implied[SettingNames.Endpoint.GitKey] = fromEnvironment;
+        }
+
+        foreach (var (key, value) in implied.Where(i => !committed.ContainsKey(i.Key)))
+        {
+            committed[key] = value;
+            await stdout.WriteLineAsync($"committing {key} = {value}, which this machine takes from its environment or AWS profile, so that teammates reach the same store");
+        }
 
         if (!args.Has("no-check"))
         {
@@ -103,8 +117,6 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         }
 
         await File.WriteAllTextAsync(Path.Combine(dir, ".gitattributes"), Attributes, new UTF8Encoding(false), cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(dir, ".gitignore"), "# a push that was killed mid-write may leave one; the next push removes it\n*.tmp\n",
-            new UTF8Encoding(false), cancellationToken);
         // Whoever runs init chose these: this clone trusts them (teammates' clones trust them on first use).
         TrustedStorage.Trust(repository, await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken));
         var lfsConfig = GitConfigSource.File(Path.Combine(workTree, ".lfsconfig"));

@@ -59,8 +59,23 @@ public sealed class InstallCommand(ProcessEnvironment environment, TextWriter st
             ? $"git-lfs-s3 installed for this repository: git-lfs runs {binary} agent for all its LFS files"
             : $"git-lfs-s3 installed (global git config): git-lfs runs {binary} agent in repositories set up with `git lfs-s3 init`; other repositories keep their LFS server");
         await stdout.WriteLineAsync(lfs.Text);
+        if (await CloneBeforeInstallAsync(git, cancellationToken))
+        {
+            await stdout.WriteLineAsync("this clone was made before git-lfs-s3 was installed, so its checkout failed (every file shows as deleted): "
+                + "run `git reset --hard` in it to finish the checkout (the failed checkout left nothing of yours to lose)");
+        }
+
         return 0;
     }
+
+    /// <summary>
+    /// A clone of an init'ed repository made without the agent: git-lfs failed on the placeholder URL, and git left
+    /// HEAD set but the index empty. Told by the committed lfs.url and an index that holds none of HEAD's files.
+    /// </summary>
+    private static async Task<bool> CloneBeforeInstallAsync(IGit git, CancellationToken cancellationToken) =>
+        await git.IsInsideRepositoryAsync(cancellationToken)
+        && await git.ConfigGetAsync(GitConfigSource.Blob("HEAD:.lfsconfig"), "lfs.url", cancellationToken) == AgentWiring.PlaceholderLfsUrl
+        && (await git.LsFilesStagedAsync([":/"], cancellationToken)).Count == 0;
 
     /// <summary>Installs before 0.2 set the unscoped key globally; it is ours only when it names our agent.</summary>
     private static Task UnsetOldAgentKeyAsync(IGit git, CancellationToken cancellationToken) =>

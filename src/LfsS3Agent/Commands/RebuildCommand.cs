@@ -21,7 +21,7 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
 
         Reconstructs the mapping for every LFS object referenced anywhere in the repository's history from the
         bucket: the versions of each file's key(s) and the OID in their metadata. Reports what it could not
-        find (exit code 1 then). --write adds what it found to .lfs-s3/mapping/ and stages it.
+        find (exit code 1 then). --write records what it found on the mapping branch and pushes it (to origin).
         """;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
@@ -56,11 +56,20 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
             await stdout.WriteLineAsync($"not found: {line}");
         }
 
-        // --write recorded what it found as this clone's own entries: the same sync as after a push writes them.
-        if (args.Has("write") && workspace.Repository.WorkTree is not null)
+        // --write: what it found goes onto the mapping branch, exactly as a push sends its uploads.
+        if (args.Has("write"))
         {
-            var added = await workspace.SyncMappingAsync(all: true, cancellationToken);
-            await stdout.WriteLineAsync($"{SettingNames.MappingFolder}/: {added} entries added (staged)");
+            workspace.Cache.MarkPending(found);
+            var remote = await workspace.DefaultRemoteAsync(cancellationToken)
+                ?? throw new CommandException("this repository has no git remote to keep the mapping branch on: add one (git remote add origin <url>)");
+            var (_, push) = (await workspace.PublishMappingAsync(remote, wait: true, cancellationToken))!.Value;
+            var branch = workspace.Mapping.Branch.Branch;
+            await stdout.WriteLineAsync(push.Pushed ? $"mapping branch {branch} on {remote}: holds all {found.Count} entries found"
+                : $"could not push the mapping branch {branch} to {remote} (the entries stay pending; `git lfs-s3 sync` retries): {push.Reason}");
+            if (!push.Pushed)
+            {
+                return 1;
+            }
         }
 
         return missing.IsEmpty ? 0 : 1;

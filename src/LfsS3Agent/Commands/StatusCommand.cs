@@ -12,52 +12,52 @@ public sealed class StatusCommand(IObjectStoreFactory storeFactory, ProcessEnvir
 {
     public override string Name => "status";
 
-    public override string Summary => "mapping entries pushed but not committed, and anything else out of sync";
+    public override string Summary => "what the mapping branch holds, what is pending, and anything else out of sync";
 
     public override string Help => """
         usage: git lfs-s3 status
 
-        Shows what is out of sync: mapping entries pushed but not yet committed (staged or not), uploads
-        recorded in this clone that the mapping file lacks (an interrupted push; `git lfs-s3 sync` adds them),
-        malformed mapping lines, and LFS files of HEAD that have no mapping entry yet.
+        Shows the mapping branch (lfs-s3.mappingbranch, default lfs-s3) as this clone has it, the entries
+        this clone recorded that the branch does not have yet (a push that could not push the branch, with
+        git's reason; `git lfs-s3 sync` sends them), malformed mapping lines, a mapping that older releases
+        committed in your branches (still read), and LFS files of HEAD that have no mapping entry anywhere.
         """;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
         using var workspace = await OpenAsync(cancellationToken);
         await stdout.WriteLineAsync($"store: {workspace.Settings.StoreDescription}, prefix \"{workspace.Settings.Prefix}\"");
+        var branch = workspace.Mapping.Branch;
+        var onBranch = await workspace.Mapping.BranchEntriesAsync(cancellationToken);
         var work = await workspace.Mapping.ReadAsync(MappingSource.WorkTree, cancellationToken);
-        var index = await workspace.Mapping.ReadAsync(MappingSource.Index, cancellationToken);
         var head = await workspace.Mapping.ReadAsync(MappingSource.Head, cancellationToken);
-        await stdout.WriteLineAsync($"mapping: {work.Entries.Count} entries in the work tree, {head.Entries.Count} in HEAD");
+        await stdout.WriteLineAsync($"mapping branch {branch.Branch}: {onBranch.Entries.Count} entries");
+        var legacy = work.Entries.Concat(head.Entries).ToHashSet();
+        if (legacy.Count > 0)
+        {
+            await stdout.WriteLineAsync($"committed by an older release in your branches ({SettingNames.MappingFolder}): {legacy.Count} entries, still read");
+        }
 
-        foreach (var problem in work.Problems)
+        var problems = onBranch.Problems.Concat(work.Problems).ToList();
+        foreach (var problem in problems)
         {
             await stdout.WriteLineAsync($"malformed: {problem.File} line {problem.Problem.Line}: {problem.Problem.Reason} (skipped)");
         }
 
-        var headSet = head.Entries.ToHashSet();
-        var indexSet = index.Entries.ToHashSet();
-        var pending = work.Entries.Where(e => !headSet.Contains(e)).ToList();
+        var pending = workspace.Cache.Uploaded(notYetWritten: true);
         if (pending.Count > 0)
         {
-            var staged = pending.All(indexSet.Contains);
-            await stdout.WriteLineAsync($"pushed, not yet committed: {pending.Count} entries "
-                + (staged ? "(staged: they go into your next commit)" : $"(not all staged: run `git add {SettingNames.MappingFolder}`)"));
+            var failure = branch.LastFailure();
+            await stdout.WriteLineAsync($"not yet on the mapping branch: {pending.Count} entries recorded by this clone; "
+                + (failure is { } f ? $"the last push of {branch.Branch} to {f.Remote} failed: {f.Reason}. Fix that, then `git lfs-s3 sync`"
+                    : "the next push sends them, or `git lfs-s3 sync` now"));
             foreach (var e in pending.Take(20))
             {
                 await stdout.WriteLineAsync($"  {e.Oid[..12]} {e.Key} (version {e.VersionId})");
             }
         }
 
-        var workSet = work.Entries.ToHashSet();
-        var unrecorded = workspace.Cache.Uploaded().Where(e => !workSet.Contains(e)).ToList();
-        if (unrecorded.Count > 0)
-        {
-            await stdout.WriteLineAsync($"uploaded from this clone but missing from the mapping file: {unrecorded.Count} (an interrupted push?): run `git lfs-s3 sync`");
-        }
-
-        var known = work.Entries.Concat(head.Entries).Select(e => e.Oid).ToHashSet(StringComparer.Ordinal);
+        var known = onBranch.Entries.Select(e => e.Oid).Concat(legacy.Select(e => e.Oid)).ToHashSet(StringComparer.Ordinal);
         var unmapped = (await new PointerScanner(workspace.Repository.Git).ReadTreeAsync("HEAD", cancellationToken))
             .Where(p => !known.Contains(p.Pointer.Oid) && workspace.Cache.Find(p.Pointer.Oid) is null)
             .ToList();
@@ -67,13 +67,13 @@ public sealed class StatusCommand(IObjectStoreFactory storeFactory, ProcessEnvir
                 + "`git lfs-s3 rebuild --write` records them)");
         }
 
-        var outside = OutsidePrefix.Count(workspace, work.Entries.Concat(head.Entries));
+        var outside = OutsidePrefix.Count(workspace, onBranch.Entries.Concat(legacy));
         if (outside > 0)
         {
             await stdout.WriteLineAsync(OutsidePrefix.Message(workspace, outside));
         }
 
-        if (pending.Count == 0 && unrecorded.Count == 0 && unmapped.Count == 0 && work.Problems.Count == 0 && outside == 0)
+        if (pending.Count == 0 && unmapped.Count == 0 && problems.Count == 0 && outside == 0)
         {
             await stdout.WriteLineAsync("everything is in sync");
         }

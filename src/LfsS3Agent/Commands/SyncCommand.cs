@@ -9,22 +9,32 @@ public sealed class SyncCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 {
     public override string Name => "sync";
 
-    public override string Summary => "add this clone's uploads to the mapping file (completes an interrupted push)";
+    public override string Summary => "fetch the mapping branch, join it with this clone's entries and push it";
 
     public override string Help => """
-        usage: git lfs-s3 sync
+        usage: git lfs-s3 sync [<remote>]
 
-        Adds every upload recorded in this clone to .lfs-s3/mapping/ and stages it (moving an old single
-        .lfs-s3/mapping.tsv into shards on the way) (every push does the
-        same at its end; this completes a push that was interrupted).
+        Fetches the mapping branch (lfs-s3.mappingbranch, default lfs-s3) from the remote (default origin),
+        joins it with every entry this clone recorded that it lacks, and pushes it. Every push that uploads
+        does the same at its end; this sends what a push could not (offline, no rights, a protected branch).
+        Exits 1 when the branch cannot be pushed, with git's reason.
         """;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
         using var workspace = await OpenAsync(cancellationToken);
-        var added = await workspace.SyncMappingAsync(all: true, cancellationToken);
-        await stdout.WriteLineAsync(added == 0 ? "the mapping file already holds every upload of this clone"
-            : $"added {added} entries to {SettingNames.MappingFolder}/ and staged it");
+        var remote = args.Arguments.FirstOrDefault() ?? await workspace.DefaultRemoteAsync(cancellationToken)
+            ?? throw new CommandException("this repository has no git remote to keep the mapping branch on: add one (git remote add origin <url>)");
+        var branch = workspace.Mapping.Branch.Branch;
+        var (pending, push) = (await workspace.PublishMappingAsync(remote, wait: true, cancellationToken))!.Value;
+        if (!push.Pushed)
+        {
+            throw new CommandException($"could not push the mapping branch {branch} to {remote} ({pending} entries stay pending): {push.Reason}");
+        }
+
+        await stdout.WriteLineAsync(pending == 0
+            ? $"the mapping branch {branch} on {remote} holds every entry of this clone"
+            : $"pushed {pending} entries to the mapping branch {branch} on {remote}");
         return 0;
     }
 }

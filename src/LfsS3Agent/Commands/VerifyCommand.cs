@@ -52,7 +52,8 @@ public sealed class VerifyCommand(IObjectStoreFactory storeFactory, ProcessEnvir
             }
         }
 
-        var mapping = (await workspace.Mapping.ReadAsync(MappingSource.WorkTree, cancellationToken)).Entries
+        var mapping = (await workspace.Mapping.BranchEntriesAsync(cancellationToken)).Entries
+            .Concat((await workspace.Mapping.ReadAsync(MappingSource.WorkTree, cancellationToken)).Entries)
             .Concat((await workspace.Mapping.ReadAsync(MappingSource.Head, cancellationToken)).Entries);
         if (OutsidePrefix.Count(workspace, mapping) is > 0 and var outside)
         {

@@ -1,0 +1,265 @@
+using System.Text;
+using LfsS3Agent.Core.Git;
+
+namespace LfsS3Agent.Core.Mapping;
+
+/// <summary>What became of pushing the mapping branch.</summary>
+/// <param name="Pushed">The remote's branch now holds every entry that was committed locally.</param>
+/// <param name="Reason">Why not, in git's own words (a protected branch, no rights, offline), when not pushed.</param>
+public sealed record BranchPush(bool Pushed, string? Reason);
+
+/// <summary>
+/// The mapping on a branch of its own (<c>lfs-s3</c> by default, as git-annex keeps its own branch): shards
+/// <c>xx.tsv</c> at the root of a tree that is never checked out, written with plumbing only (hash-object, mktree,
+/// commit-tree, update-ref), so the user's branches, index and work tree never see it. This clone's commits live
+/// under <c>refs/lfs-s3/</c> (never listed by <c>git branch</c>, never pushed by <c>git push --all</c>) and go to
+/// <c>refs/heads/&lt;branch&gt;</c> of the remote; every clone reads the branch from every remote it fetched. Two
+/// sides are joined as the union of their lines per shard, so nobody ever sees a conflict.
+/// </summary>
+public sealed class MappingBranch(GitRepository repository, string branch)
+{
+    /// <summary>Where everything of ours lives in a clone's refs.</summary>
+    public const string RefNamespace = "refs/lfs-s3/";
+
+    private const string Readme = """
+        This branch is written by git-lfs-s3: it records where each LFS object of this repository is stored
+        (one line per object: oid, size, S3 version id, S3 key; a file per first two hex digits of the OID).
+        Every push adds to it; nobody needs to check it out, edit or merge it. See the git-lfs-s3 README.
+
+        """;
+
+    private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _trees = new(StringComparer.Ordinal);
+
+    public string Branch { get; } = branch;
+
+    /// <summary>This clone's own commits of the branch.</summary>
+    public string LocalRef => RefNamespace + Branch;
+
+    /// <summary>The branch on a remote.</summary>
+    public string RemoteRef => "refs/heads/" + Branch;
+
+    /// <summary>Where a remote's copy is kept: its remote-tracking branch, or a private ref for a URL without a name.</summary>
+    public string TrackingRef(string remote) => IsName(remote)
+        ? $"refs/remotes/{remote}/{Branch}"
+        : $"{RefNamespace}remotes/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(remote)))[..16]}/{Branch}";
+
+    private static bool IsName(string remote) =>
+        remote.Length > 0 && !remote.Contains('/') && !remote.Contains(':') && !remote.Contains('\\') && !remote.StartsWith('.');
+
+    /// <summary>The shard of an OID on the branch.</summary>
+    public static string ShardName(string oid) => oid[..2] + ".tsv";
+
+    /// <summary>Every copy of the branch this clone has (its own, and each remote's it fetched), each commit once.</summary>
+    public async Task<IReadOnlyList<string>> TipsAsync(CancellationToken cancellationToken)
+    {
+        var refs = await repository.Git.ForEachRefAsync("%(objectname)", [RefNamespace.TrimEnd('/'), $"refs/remotes/*/{Branch}"], cancellationToken);
+        return refs.Select(r => r.Trim()).Where(r => r.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The shards of one commit of the branch: file name -> blob id (read once per commit).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ShardsAsync(string commit, CancellationToken cancellationToken)
+    {
+        if (_trees.TryGetValue(commit, out var known))
+        {
+            return known;
+        }
+
+        var tree = await repository.Git.LsTreeAsync(commit, null, new LsTreeOptions(Recursive: false, EmptyOnFailure: true), cancellationToken);
+        var shards = tree.Where(f => f.IsRegular && f.Path.EndsWith(".tsv", StringComparison.Ordinal) && !f.Path.Contains('/'))
+            .ToDictionary(f => f.Path, f => f.Blob, StringComparer.Ordinal);
+        _trees[commit] = shards;
+        return shards;
+    }
+
+    /// <summary>The commit a ref names, or null.</summary>
+    private Task<string?> ResolveAsync(string reference, CancellationToken cancellationToken) =>
+        repository.Git.RevParseAsync(reference + "^{commit}", cancellationToken);
+
+    /// <summary>
+    /// Commits <paramref name="entries"/> on top of this clone's copy joined with the remote's (each shard the union
+    /// of both sides' lines); returns the new local tip, unchanged when nothing was new. Callers hold the mapping lock.
+    /// </summary>
+    public async Task<string?> CommitAsync(IReadOnlyCollection<MappingEntry> entries, string? remote, CancellationToken cancellationToken)
+    {
+        var local = await ResolveAsync(LocalRef, cancellationToken);
+        var theirs = remote is null ? null : await ResolveAsync(TrackingRef(remote), cancellationToken);
+        var parents = new List<string>();
+        if (local is not null)
+        {
+            parents.Add(local);
+        }
+
+        if (theirs is not null && theirs != local && (local is null || !await IsAncestorAsync(theirs, local, cancellationToken)))
+        {
+            parents.Add(theirs);
+        }
+
+        // Their side already holds ours: move to it instead of making a merge.
+        if (parents.Count == 2 && await IsAncestorAsync(local!, theirs!, cancellationToken))
+        {
+            parents.RemoveAt(0);
+        }
+
+        var shards = new Dictionary<string, string>(StringComparer.Ordinal);
+        var changed = parents.Count == 2;
+        foreach (var parent in parents)
+        {
+            foreach (var (name, blob) in await ShardsAsync(parent, cancellationToken))
+            {
+                if (!shards.TryGetValue(name, out var other))
+                {
+                    shards[name] = blob;
+                }
+                else if (other != blob)
+                {
+                    shards[name] = await WriteBlobAsync(MappingFile.Format((await ReadBlobAsync(other, cancellationToken))
+                        .Union(await ReadBlobAsync(blob, cancellationToken))), cancellationToken);
+                }
+            }
+        }
+
+        foreach (var shard in entries.GroupBy(e => ShardName(e.Oid)))
+        {
+            var existing = shards.TryGetValue(shard.Key, out var blob) ? await ReadBlobAsync(blob, cancellationToken) : [];
+            var set = existing.ToHashSet();
+            if (shard.Count(set.Add) > 0)
+            {
+                shards[shard.Key] = await WriteBlobAsync(MappingFile.Format(set), cancellationToken);
+                changed = true;
+            }
+        }
+
+        if (!changed || parents.Count == 1 && parents[0] != local && shards.Count > 0 && entries.Count == 0)
+        {
+            // Nothing of ours to add: this clone's copy simply moves to theirs.
+            if (parents.Count == 1 && parents[0] != local)
+            {
+                await UpdateRefAsync(LocalRef, parents[0], local, cancellationToken);
+                return parents[0];
+            }
+
+            return local;
+        }
+
+        var tree = shards.Select(s => new TreeFile("100644", s.Value, s.Key, -1))
+            .Append(new TreeFile("100644", await WriteBlobAsync(Readme, cancellationToken), "README", -1)).ToList();
+
+        var treeId = await repository.Git.MakeTreeAsync(tree, cancellationToken);
+        var added = entries.Count;
+        var message = $"git-lfs-s3: {(added == 0 ? "join both sides" : added == 1 ? "1 object" : $"{added} objects")} [skip ci]\n";
+        var commit = await repository.Git.CommitTreeAsync(treeId, parents, message, cancellationToken);
+        await UpdateRefAsync(LocalRef, commit, local, cancellationToken);
+        return commit;
+    }
+
+    private async Task UpdateRefAsync(string reference, string commit, string? old, CancellationToken cancellationToken)
+    {
+        if (!await repository.Git.UpdateRefAsync(reference, commit, old, cancellationToken))
+        {
+            throw new GitException($"could not move {reference} to {commit} (another process moved it)", 1);
+        }
+    }
+
+    private Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken) =>
+        repository.Git.IsAncestorAsync(ancestor, descendant, cancellationToken);
+
+    private async Task<List<MappingEntry>> ReadBlobAsync(string blob, CancellationToken cancellationToken) =>
+        MappingFile.Parse(await repository.Git.ReadBlobAsync(blob, cancellationToken)).Entries;
+
+    private Task<string> WriteBlobAsync(string text, CancellationToken cancellationToken) => repository.Git.WriteBlobObjectAsync(text, cancellationToken);
+
+    /// <summary>Whether the remote's copy, as this clone last saw it, is this clone's own (nothing to push).</summary>
+    public async Task<bool> IsPushedAsync(string remote, CancellationToken cancellationToken) =>
+        await ResolveAsync(LocalRef, cancellationToken) is var local && local == await ResolveAsync(TrackingRef(remote), cancellationToken);
+
+    /// <summary>
+    /// Brings the remote's branch into this clone (its remote-tracking ref); false when the remote has none or
+    /// cannot be reached. A shallow clone fetches only the tip.
+    /// </summary>
+    public async Task<bool> FetchAsync(string remote, CancellationToken cancellationToken)
+    {
+        var shallow = await repository.Git.IsShallowAsync(cancellationToken);
+        var outcome = await repository.Git.FetchOwnAsync(remote, [$"+{RemoteRef}:{TrackingRef(remote)}"], shallow, Quiet, cancellationToken);
+        return outcome.Succeeded;
+    }
+
+    /// <summary>
+    /// Pushes this clone's copy to the remote's branch; when someone pushed first, fetches theirs, joins both and
+    /// tries again. Never prompts and runs no hooks; a failure is returned, never thrown: the user's own push goes on.
+    /// </summary>
+    public async Task<BranchPush> PushAsync(string remote, CancellationToken cancellationToken)
+    {
+        var push = await TryPushAsync(remote, cancellationToken);
+        var failure = Path.Combine(repository.StateDir, FailureFile);
+        if (push.Pushed)
+        {
+            File.Delete(failure);
+        }
+        else
+        {
+            Directory.CreateDirectory(repository.StateDir);
+            await File.WriteAllTextAsync(failure, $"{remote}\t{push.Reason}\n", cancellationToken);
+        }
+
+        return push;
+    }
+
+    /// <summary>Why the last push of the branch failed (the remote, git's words), kept until one succeeds; null when it did.</summary>
+    public (string Remote, string Reason)? LastFailure()
+    {
+        var file = Path.Combine(repository.StateDir, FailureFile);
+        return File.Exists(file) && File.ReadAllText(file).TrimEnd('\n').Split('\t', 2) is [var remote, var reason] ? (remote, reason) : null;
+    }
+
+    private const string FailureFile = "mapping-push-failed";
+
+    private async Task<BranchPush> TryPushAsync(string remote, CancellationToken cancellationToken)
+    {
+        string? reason = null;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var local = await ResolveAsync(LocalRef, cancellationToken);
+            if (local is null)
+            {
+                return new BranchPush(true, null);
+            }
+
+            var result = await repository.Git.PushAsync(remote, [$"{LocalRef}:{RemoteRef}"], Quiet, cancellationToken);
+            if (result.Succeeded)
+            {
+                // A remote whose fetch refspec does not cover the branch (a single-branch clone) still knows it has it.
+                await UpdateRefAsync(TrackingRef(remote), local, null, cancellationToken);
+                return new BranchPush(true, null);
+            }
+
+            reason = Explain(result.Error);
+            var outdated = result.Error.Contains("[rejected]", StringComparison.Ordinal)
+                && (result.Error.Contains("fetch first", StringComparison.Ordinal) || result.Error.Contains("non-fast-forward", StringComparison.Ordinal));
+            if (!outdated || !await FetchAsync(remote, cancellationToken))
+            {
+                break;
+            }
+
+            await CommitAsync([], remote, cancellationToken);
+        }
+
+        return new BranchPush(false, reason);
+    }
+
+    private static string Explain(string error)
+    {
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith("error: failed to push", StringComparison.Ordinal) && !l.StartsWith("To ", StringComparison.Ordinal)
+                && !l.StartsWith("hint:", StringComparison.Ordinal))
+            .Select(l => l.StartsWith("remote: ", StringComparison.Ordinal) ? l[8..] : l).Distinct().Take(4);
+        return string.Join("; ", lines);
+    }
+
+    /// <summary>A nested git that never asks anybody anything: no terminal prompt, no credential window, no ssh passphrase.</summary>
+    private static readonly IReadOnlyDictionary<string, string> Quiet = new Dictionary<string, string>
+    {
+        ["GIT_TERMINAL_PROMPT"] = "0",
+        ["GCM_INTERACTIVE"] = "never",
+        ["GIT_SSH_VARIANT"] = "ssh",
+    };
+}

@@ -117,39 +117,33 @@ public sealed class Workspace : IDisposable
     /// <returns>How many entries were pending, and how the push went; null when another process is doing it.</returns>
     public async Task<(int Pending, BranchPush Push)?> PublishMappingAsync(string remote, bool wait, CancellationToken cancellationToken)
     {
-        IDisposable held;
-        try
-        {
-            held = FileLock.Acquire(Path.Combine(Repository.StateDir, "mapping.lock"), wait ? TimeSpan.FromMinutes(2) : TimeSpan.Zero);
-        }
-        catch (IOException) when (!wait)
+        var lockPath = Path.Combine(Repository.StateDir, "mapping.lock");
+        using var held = wait ? FileLock.Acquire(lockPath, TimeSpan.FromMinutes(2)) : FileLock.TryAcquire(lockPath);
+        if (held is null)
         {
             return null;
         }
 
-        using (held)
+        var branch = Mapping.Branch;
+        if (wait)
         {
-            var branch = Mapping.Branch;
-            if (wait)
-            {
-                await branch.FetchAsync(remote, cancellationToken);
-            }
-
-            var pending = Cache.Uploaded(notYetWritten: true);
-            if (pending.Count == 0 && await branch.IsPushedAsync(remote, cancellationToken))
-            {
-                return (0, new BranchPush(true, null));
-            }
-
-            await branch.CommitAsync(pending, remote, cancellationToken);
-            var push = await branch.PushAsync(remote, cancellationToken);
-            if (push.Pushed)
-            {
-                Cache.MarkWritten(pending);
-            }
-
-            return (pending.Count, push);
+            await branch.FetchAsync(remote, cancellationToken);
         }
+
+        var pending = Cache.Uploaded(notYetWritten: true);
+        if (pending.Count == 0 && await branch.IsPushedAsync(remote, cancellationToken))
+        {
+            return (0, new BranchPush(true, null));
+        }
+
+        await branch.CommitAsync(pending, remote, cancellationToken);
+        var push = await branch.PushAsync(remote, cancellationToken);
+        if (push.Pushed)
+        {
+            Cache.MarkWritten(pending);
+        }
+
+        return (pending.Count, push);
     }
 
     /// <summary>The remote verbs work with when none is named: origin, else the only or first remote; null without remotes.</summary>

@@ -1,4 +1,3 @@
-using Amazon.S3.Model;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Tests.Shared;
 
@@ -179,8 +178,8 @@ public sealed class MappingBranchTests
         box.CommitAndPush(contributor, "a contribution");
 
         // The maintainer fetches only the fork's main (not its mapping branch), merges and pushes upstream.
-        box.Git(work, "fetch", "-q", fork, "main").AssertOk();
-        box.Git(work, "merge", "-q", "--no-edit", "FETCH_HEAD").AssertOk();
+        box.Git(work, "fetch", "-q", fork, "main:refs/remotes/fork/main").AssertOk();
+        box.Git(work, "merge", "-q", "--no-edit", "refs/remotes/fork/main").AssertOk();
         box.Git(work, "push", "-q", "origin", "main").AssertOk();
 
         var clone = Clone(box, "clone");

@@ -122,7 +122,13 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         {
             var existing = shards.TryGetValue(shard.Key, out var blob) ? await ReadBlobAsync(blob, cancellationToken) : [];
             var set = existing.ToHashSet();
-            if (shard.Count(set.Add) > 0)
+            var grew = false;
+            foreach (var entry in shard)
+            {
+                grew |= set.Add(entry);
+            }
+
+            if (grew)
             {
                 shards[shard.Key] = await WriteBlobAsync(MappingFile.Format(set), cancellationToken);
                 changed = true;
@@ -233,9 +239,11 @@ public sealed class MappingBranch(GitRepository repository, string branch)
             }
 
             reason = Explain(result.Error);
-            var outdated = result.Error.Contains("[rejected]", StringComparison.Ordinal)
-                && (result.Error.Contains("fetch first", StringComparison.Ordinal) || result.Error.Contains("non-fast-forward", StringComparison.Ordinal));
-            if (!outdated || !await FetchAsync(remote, cancellationToken))
+            // Someone else's push got there first (refused as not a fast-forward, or lost the race for the ref's
+            // lock): their tip moved, so join it and try again. Anything else (no rights, a protected branch,
+            // offline) is not solved by trying again.
+            var before = await ResolveAsync(TrackingRef(remote), cancellationToken);
+            if (!await FetchAsync(remote, cancellationToken) || await ResolveAsync(TrackingRef(remote), cancellationToken) == before)
             {
                 break;
             }

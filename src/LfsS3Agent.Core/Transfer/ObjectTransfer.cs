@@ -2,7 +2,6 @@ using LfsS3Agent.Core.Diagnostics;
 using LfsS3Agent.Core.Locking;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
-using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 using Microsoft.Extensions.Logging;
 

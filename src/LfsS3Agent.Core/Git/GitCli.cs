@@ -17,6 +17,8 @@ public sealed partial class GitCli : IGit
 
     public string WorkingDirectory => _runner.WorkingDirectory;
 
+    public IReadOnlyDictionary<string, string> Environment => _runner.Environment;
+
     public IGit At(string directory) => new GitCli(directory, _runner.Environment);
 
     public async Task<string> VersionAsync(CancellationToken cancellationToken) =>
@@ -225,6 +227,28 @@ public sealed partial class GitCli : IGit
 
     public async Task<string> WriteBlobObjectAsync(string content, CancellationToken cancellationToken) =>
         (await RunAsync(["hash-object", "-w", "--stdin"], content, cancellationToken: cancellationToken)).Stdout.Trim();
+
+    public async Task<IReadOnlyList<string>> WriteBlobObjectsAsync(IReadOnlyList<string> contents, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("git-lfs-s3-blobs-").FullName;
+        try
+        {
+            var paths = new List<string>();
+            for (var i = 0; i < contents.Count; i++)
+            {
+                paths.Add(Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)));
+                await File.WriteAllTextAsync(paths[^1], contents[i], new System.Text.UTF8Encoding(false), cancellationToken);
+            }
+
+            var result = await RunAsync(["hash-object", "-w", "--no-filters", "--stdin-paths"], string.Join('\n', paths) + "\n", cancellationToken: cancellationToken);
+            var ids = GitOutput.Lines(result.Stdout);
+            return ids.Count == contents.Count ? ids : throw new GitException($"git hash-object wrote {ids.Count} of {contents.Count} blobs", 1);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 
     public async Task<string> MakeTreeAsync(IReadOnlyCollection<TreeFile> entries, CancellationToken cancellationToken) =>
         (await RunAsync(["mktree", "-z"], string.Concat(entries.Select(e => $"{e.Mode} {e.Type} {e.Blob}\t{e.Path}\0")),

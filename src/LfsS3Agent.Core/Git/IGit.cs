@@ -10,6 +10,9 @@ public interface IGit
     /// <summary>Where git runs.</summary>
     string WorkingDirectory { get; }
 
+    /// <summary>The environment git runs with (the injected one).</summary>
+    IReadOnlyDictionary<string, string> Environment { get; }
+
     /// <summary>The same git (same environment) in another directory.</summary>
     IGit At(string directory);
 
@@ -126,6 +129,9 @@ public interface IGit
 
     /// <summary><c>hash-object -w --stdin</c>: writes the bytes as a blob; returns its id.</summary>
     Task<string> WriteBlobObjectAsync(string content, CancellationToken cancellationToken);
+
+    /// <summary><c>hash-object -w --stdin-paths</c>: writes each text as a blob with one git process; returns their ids in order.</summary>
+    Task<IReadOnlyList<string>> WriteBlobObjectsAsync(IReadOnlyList<string> contents, CancellationToken cancellationToken);
 
     /// <summary><c>mktree -z</c>: writes a tree of the entries (mode, type, id, name); returns its id.</summary>
     Task<string> MakeTreeAsync(IReadOnlyCollection<TreeFile> entries, CancellationToken cancellationToken);

@@ -118,10 +118,15 @@ public sealed class MappingBranch(GitRepository repository, string branch)
             }
         }
 
-        foreach (var shard in entries.GroupBy(e => ShardName(e.Oid)))
+        // The shards the entries fall in: read in one cat-file and written in one hash-object, whatever their number.
+        var groups = entries.GroupBy(e => ShardName(e.Oid)).ToList();
+        var stored = await repository.Git.BatchAsync(groups.Select(g => shards.GetValueOrDefault(g.Key)).OfType<string>().Distinct().ToList(), cancellationToken);
+        var rewritten = new List<(string Name, string Text)>();
+        foreach (var shard in groups)
         {
-            var existing = shards.TryGetValue(shard.Key, out var blob) ? await ReadBlobAsync(blob, cancellationToken) : [];
-            var set = existing.ToHashSet();
+            var set = shards.TryGetValue(shard.Key, out var blob) && stored.TryGetValue(blob, out var bytes)
+                ? MappingFile.Parse(Encoding.UTF8.GetString(bytes)).Entries.ToHashSet()
+                : [];
             var grew = false;
             foreach (var entry in shard)
             {
@@ -130,11 +135,17 @@ public sealed class MappingBranch(GitRepository repository, string branch)
 
             if (grew)
             {
-                shards[shard.Key] = await WriteBlobAsync(MappingFile.Format(set), cancellationToken);
-                changed = true;
+                rewritten.Add((shard.Key, MappingFile.Format(set)));
             }
         }
 
+        var ids = await repository.Git.WriteBlobObjectsAsync([.. rewritten.Select(r => r.Text), Readme], cancellationToken);
+        for (var i = 0; i < rewritten.Count; i++)
+        {
+            shards[rewritten[i].Name] = ids[i];
+        }
+
+        changed |= rewritten.Count > 0;
         if (!changed || parents.Count == 1 && parents[0] != local && shards.Count > 0 && entries.Count == 0)
         {
             // Nothing of ours to add: this clone's copy simply moves to theirs.
@@ -147,8 +158,7 @@ public sealed class MappingBranch(GitRepository repository, string branch)
             return local;
         }
 
-        var tree = shards.Select(s => new TreeFile("100644", s.Value, s.Key, -1))
-            .Append(new TreeFile("100644", await WriteBlobAsync(Readme, cancellationToken), "README", -1)).ToList();
+        var tree = shards.Select(s => new TreeFile("100644", s.Value, s.Key, -1)).Append(new TreeFile("100644", ids[^1], "README", -1)).ToList();
 
         var treeId = await repository.Git.MakeTreeAsync(tree, cancellationToken);
         var added = entries.Count;
@@ -185,7 +195,7 @@ public sealed class MappingBranch(GitRepository repository, string branch)
     public async Task<bool> FetchAsync(string remote, CancellationToken cancellationToken)
     {
         var shallow = await repository.Git.IsShallowAsync(cancellationToken);
-        var outcome = await repository.Git.FetchOwnAsync(remote, [$"+{RemoteRef}:{TrackingRef(remote)}"], shallow, Quiet, cancellationToken);
+        var outcome = await repository.Git.FetchOwnAsync(remote, [$"+{RemoteRef}:{TrackingRef(remote)}"], shallow, await QuietAsync(cancellationToken), cancellationToken);
         return outcome.Succeeded;
     }
 
@@ -230,7 +240,7 @@ public sealed class MappingBranch(GitRepository repository, string branch)
                 return new BranchPush(true, null);
             }
 
-            var result = await repository.Git.PushAsync(remote, [$"{LocalRef}:{RemoteRef}"], Quiet, cancellationToken);
+            var result = await repository.Git.PushAsync(remote, [$"{LocalRef}:{RemoteRef}"], await QuietAsync(cancellationToken), cancellationToken);
             if (result.Succeeded)
             {
                 // A remote whose fetch refspec does not cover the branch (a single-branch clone) still knows it has it.
@@ -263,11 +273,27 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         return string.Join("; ", lines);
     }
 
-    /// <summary>A nested git that never asks anybody anything: no terminal prompt, no credential window, no ssh passphrase.</summary>
-    private static readonly IReadOnlyDictionary<string, string> Quiet = new Dictionary<string, string>
+    /// <summary>
+    /// A nested git that never asks anybody anything: no terminal prompt, no credential window, and ssh in batch mode
+    /// (no passphrase or host-key question) unless the user chose their own ssh command, which is left as it is.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string>> QuietAsync(CancellationToken cancellationToken)
     {
-        ["GIT_TERMINAL_PROMPT"] = "0",
-        ["GCM_INTERACTIVE"] = "never",
-        ["GIT_SSH_VARIANT"] = "ssh",
-    };
+        if (_quiet is null)
+        {
+            var git = repository.Git;
+            var quiet = new Dictionary<string, string> { ["GIT_TERMINAL_PROMPT"] = "0", ["GCM_INTERACTIVE"] = "never" };
+            if (!git.Environment.ContainsKey("GIT_SSH_COMMAND") && !git.Environment.ContainsKey("GIT_SSH")
+                && await git.ConfigGetAsync(GitConfigSource.Effective, "core.sshCommand", cancellationToken) is null)
+            {
+                quiet["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes";
+            }
+
+            _quiet = quiet;
+        }
+
+        return _quiet;
+    }
+
+    private IReadOnlyDictionary<string, string>? _quiet;
 }

@@ -160,8 +160,6 @@ def bench_workload(e, name, files, runs):
         e.git(["commit", "-q", "-m", name], cwd=work)
         with PeakRss(BIN) as rss_push:
             res["push"].append(timed(["git", "push", "-q", "origin", "main"], cwd=work, env=e.env))
-        e.git(["commit", "-q", "-m", "mapping"], cwd=work)
-        e.git(["push", "-q", "origin", "main"], cwd=work)
         clone = os.path.join(e.root, f"{name}-{r}-clone")
         with PeakRss(BIN) as rss_clone:
             res["clone"].append(timed(["git", "clone", "-q", origin, clone], env=e.env))

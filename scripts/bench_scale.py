@@ -101,8 +101,6 @@ def main():
         e.git(["add", "-A"], cwd=work)
         e.git(["commit", "-q", "-m", "files"], cwd=work)
         step(f"push of {a.files} files", bucket, ["git", "push", "-q", "origin", "main"], work, e.env)
-        e.git(["commit", "-q", "-m", "mapping"], cwd=work)
-        e.git(["push", "-q", "origin", "main"], cwd=work, env=dict(e.env, GIT_LFS_SKIP_PUSH="1"))
 
         # aws s3 cp of the same tree, for files/s
         dest = os.path.join(root, "aws-copy")
@@ -124,8 +122,6 @@ def main():
             e.git(["add", "-A"], cwd=work)
             e.git(["commit", "-q", "-m", name], cwd=work)
             step(f"push of one more file ({label})", bucket, ["git", "push", "-q", "origin", "main"], work, e.env)
-            e.git(["commit", "-q", "-m", "mapping"], cwd=work)
-            e.git(["push", "-q", "origin", "main"], cwd=work, env=dict(e.env, GIT_LFS_SKIP_PUSH="1"))
             lazy = os.path.join(root, "lazy")
             e.git(["clone", "-q", origin, lazy], env=dict(e.env, GIT_LFS_SKIP_SMUDGE="1"))
             step(f"git lfs pull -I one file ({label})", bucket, ["git", "lfs", "pull", "-I", f"d000/{name}"], lazy, e.env)

@@ -98,7 +98,10 @@ git checkout -q HEAD~1
 git -C "$DEMO/my-repo" show HEAD~1:documents/contracts/lease.pdf | git -C "$DEMO/my-repo" lfs smudge >"$DEMO/old-lease.pdf"
 cmp documents/contracts/lease.pdf "$DEMO/old-lease.pdf" && echo "checkout HEAD~1: lease.pdf is the old version, read by its version id"
 
-step "the mapping (.lfs-s3/mapping/<first two hex digits of the OID>.tsv, staged by each push)"
-for shard in "$DEMO/my-repo/.lfs-s3/mapping/"*.tsv; do echo "${shard#"$DEMO/my-repo/"}:"; grep -v '^#' "$shard"; done
+step "the mapping: branch lfs-s3 of the git remote (<first two hex digits of the OID>.tsv), written by each push; git status stays clean"
+git -C "$DEMO/my-repo" status --short
+for shard in $(git -C "$DEMO/origin.git" ls-tree --name-only lfs-s3 | grep '\.tsv$'); do
+  echo "lfs-s3:$shard"; git -C "$DEMO/origin.git" show "lfs-s3:$shard" | grep -v '^#'
+done
 echo
 echo "demo finished: push, edit, push, clone and checkout of the old commit all went through the $([ "$S3" = 1 ] && echo "S3 bucket" || echo "folder store")"

@@ -14,5 +14,6 @@ public sealed class DemoScriptTests
         result.AssertOk();
         Assert.Contains("checkout HEAD~1: lease.pdf is the old version", result.Stdout);
         Assert.Contains("demo finished", result.Stdout);
+        Assert.Contains("lfs-s3:", result.Stdout);
     }
 }

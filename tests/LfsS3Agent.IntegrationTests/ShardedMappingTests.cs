@@ -69,7 +69,8 @@ public sealed class ShardedMappingTests
         box.Git(work, "checkout", "-q", "-b", "old").AssertOk();
         // A teammate on an older git-lfs-s3: the new entry lands in the single file of the branch.
         var oldData = Sandbox.WriteRandom(work, "old.bin", 2100, 121);
-        box.CommitAndPush(work, "old.bin");
+        box.CommitAll(work, "old.bin");
+        box.Git(work, "push", "-q", "origin", "old").AssertOk();
         var legacy = Path.Combine(work, ".lfs-s3", "mapping.tsv");
         File.WriteAllText(legacy, MappingFile.Format(Sandbox.ReadMapping(work).Entries));
         box.CommitAll(work, "old.bin mapping, old layout");

@@ -113,4 +113,22 @@ public sealed class CommittedMappingTests
         Assert.Equal(first, second);
         database.Dispose();
     }
+
+    [Fact]
+    public async Task BranchEntriesSince_RecordedInTheWindowOrBefore_OnlyTheRecentOnes()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("a.txt", "a");
+        repo.Commit("user's work");
+        var (mapping, database) = await OpenAsync(repo);
+        var entry = new MappingEntry(OidA, 5, "v1", "p/a.bin");
+        await mapping.Branch.CommitAsync([entry], null, default);
+
+        var lastHour = await mapping.BranchEntriesSinceAsync(DateTimeOffset.UtcNow.AddHours(-1), default);
+        var fromNowOn = await mapping.BranchEntriesSinceAsync(DateTimeOffset.UtcNow.AddSeconds(2), default);
+
+        Assert.Equal([entry], lastHour);
+        Assert.Empty(fromNowOn);
+        database.Dispose();
+    }
 }

@@ -216,6 +216,10 @@ public sealed partial class GitCli : IGit
         (await RunAsync(["symbolic-ref", "-q", name], allowFailure: true, cancellationToken: cancellationToken)) is { ExitCode: 0 } result
             && result.Stdout.Trim() is { Length: > 0 } target ? target : null;
 
+    public async Task<string?> LastCommitBeforeAsync(string revision, DateTimeOffset before, CancellationToken cancellationToken) =>
+        (await RunAsync(["rev-list", "-1", "--before=" + before.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), revision, "--"], allowFailure: true, cancellationToken: cancellationToken))
+            is { ExitCode: 0 } result && result.Stdout.Trim() is { Length: > 0 } id ? id : null;
+
     public async Task<bool> IsShallowAsync(CancellationToken cancellationToken) =>
         (await RunAsync(["rev-parse", "--is-shallow-repository"], allowFailure: true, cancellationToken: cancellationToken)).Stdout.Trim() == "true";
 

@@ -117,6 +117,9 @@ public interface IGit
     /// <summary><c>symbolic-ref -q</c>: the ref a symbolic ref points at (<c>refs/remotes/origin/HEAD</c> -> its default branch), or null.</summary>
     Task<string?> SymbolicRefAsync(string name, CancellationToken cancellationToken);
 
+    /// <summary><c>rev-list -1 --before</c>: the newest commit of <paramref name="revision"/>'s history made before that moment, or null.</summary>
+    Task<string?> LastCommitBeforeAsync(string revision, DateTimeOffset before, CancellationToken cancellationToken);
+
     /// <summary><c>rev-parse --is-shallow-repository</c>.</summary>
     Task<bool> IsShallowAsync(CancellationToken cancellationToken);
 

@@ -226,7 +226,33 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
         return before is null || !before.SequenceEqual(_tips);
     }
 
-    /// <summary>Every entry of every copy of the mapping branch this clone has (status, verify, prune).</summary>
+    /// <summary>
+    /// The entries every copy of the mapping branch recorded after <paramref name="since"/>: those of its tip that its last
+    /// commit from before then did not have (prune keeps them for the grace period counted from when they were recorded).
+    /// </summary>
+    public async Task<List<MappingEntry>> BranchEntriesSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var recent = new HashSet<MappingEntry>();
+        foreach (var tip in await branch.TipsAsync(cancellationToken))
+        {
+            var before = await repository.Git.LastCommitBeforeAsync(tip, since, cancellationToken);
+            var old = before is null ? new Dictionary<string, string>() : await branch.ShardsAsync(before, cancellationToken);
+            foreach (var (name, blob) in await branch.ShardsAsync(tip, cancellationToken))
+            {
+                if (old.GetValueOrDefault(name) is var previous && previous == blob)
+                {
+                    continue;
+                }
+
+                var known = previous is null ? [] : MappingFile.Parse(await repository.Git.ReadBlobAsync(previous, cancellationToken)).Entries.ToHashSet();
+                recent.UnionWith(MappingFile.Parse(await repository.Git.ReadBlobAsync(blob, cancellationToken)).Entries.Where(e => !known.Contains(e)));
+            }
+        }
+
+        return [.. recent];
+    }
+
+    /// <summary>Every entry of every copy of the mapping branch this clone has (status, verify).</summary>
     public async Task<(List<MappingEntry> Entries, List<(string File, MappingProblem Problem)> Problems)> BranchEntriesAsync(CancellationToken cancellationToken)
     {
         var blobs = new Dictionary<string, string>(StringComparer.Ordinal);

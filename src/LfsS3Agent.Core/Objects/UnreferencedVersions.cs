@@ -40,8 +40,9 @@ public sealed class UnreferencedVersions(IObjectStore store, KeyLayout layout, C
         }
 
         var pinned = new HashSet<(string, string)>();
-        // Whatever any mapping names is kept: the branch (every copy fetched), and what older releases committed.
-        var mapping = (await committed.BranchEntriesAsync(cancellationToken)).Entries;
+        // Whatever a mapping names is kept: what the branch recorded within the grace period (someone pushed it, perhaps
+        // in a commit this clone never fetched), and everything older releases committed in the branches.
+        var mapping = await committed.BranchEntriesSinceAsync(cutoff, cancellationToken);
         mapping.AddRange((await committed.ReadAsync(MappingSource.WorkTree, cancellationToken)).Entries);
         foreach (var treeish in refs.Append(":"))
         {

@@ -53,12 +53,19 @@ public sealed class CommittedMappingTests
         cache.Dispose();
     }
 
+    /// <summary>A repository with one commit of the user's own.</summary>
+    private static TempGitRepo WithUserCommit()
+    {
+        var repo = new TempGitRepo();
+        repo.WriteFile("a.txt", "a");
+        repo.Commit("user's work");
+        return repo;
+    }
+
     [Fact]
     public async Task Branch_Commit_EntriesOnTheBranchUserBranchIndexAndWorkTreeUntouched()
     {
-        using var repo = new TempGitRepo();
-        repo.WriteFile("a.txt", "a");
-        repo.Commit("user's work");
+        using var repo = WithUserCommit();
         var head = repo.Git("rev-parse", "HEAD");
         var (mapping, database) = await OpenAsync(repo);
         var entry = new MappingEntry(OidA, 5, "v1", "p/a.bin");
@@ -77,9 +84,7 @@ public sealed class CommittedMappingTests
     [Fact]
     public async Task Branch_TheirSideMovedOn_JoinedAsTheUnionOfEachShardWithBothParents()
     {
-        using var repo = new TempGitRepo();
-        repo.WriteFile("a.txt", "a");
-        repo.Commit("user's work");
+        using var repo = WithUserCommit();
         var (mapping, database) = await OpenAsync(repo);
         var common = new MappingEntry(OidA, 5, "v1", "p/a.bin");
         var theirs = new MappingEntry("ab" + new string('3', 62), 6, "v2", "p/c.bin");
@@ -101,9 +106,7 @@ public sealed class CommittedMappingTests
     [Fact]
     public async Task Branch_NothingNew_NoCommit()
     {
-        using var repo = new TempGitRepo();
-        repo.WriteFile("a.txt", "a");
-        repo.Commit("user's work");
+        using var repo = WithUserCommit();
         var (mapping, database) = await OpenAsync(repo);
         var entry = new MappingEntry(OidA, 5, "v1", "p/a.bin");
         var first = await mapping.Branch.CommitAsync([entry], null, default);
@@ -117,9 +120,7 @@ public sealed class CommittedMappingTests
     [Fact]
     public async Task BranchEntriesSince_RecordedInTheWindowOrBefore_OnlyTheRecentOnes()
     {
-        using var repo = new TempGitRepo();
-        repo.WriteFile("a.txt", "a");
-        repo.Commit("user's work");
+        using var repo = WithUserCommit();
         var (mapping, database) = await OpenAsync(repo);
         var entry = new MappingEntry(OidA, 5, "v1", "p/a.bin");
         await mapping.Branch.CommitAsync([entry], null, default);

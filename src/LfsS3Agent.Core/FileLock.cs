@@ -6,19 +6,6 @@ namespace LfsS3Agent.Core;
 /// </summary>
 public static class FileLock
 {
-    /// <summary>The lock, or null when another process holds it (a process that gives way instead of waiting).</summary>
-    public static IDisposable? TryAcquire(string path)
-    {
-        try
-        {
-            return Acquire(path, TimeSpan.Zero);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>A lock held for as long as the returned handle is open.</summary>
     public static IDisposable Acquire(string path, TimeSpan timeout) =>
         Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, timeout);

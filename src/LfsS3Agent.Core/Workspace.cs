@@ -111,21 +111,16 @@ public sealed class Workspace : IDisposable
     /// <summary>
     /// Commits every entry this clone recorded that the mapping branch lacks (uploads, objects found already stored or
     /// found in the store by a download) and pushes the branch to <paramref name="remote"/>. Entries stay pending when
-    /// the push fails (offline, no rights, a protected branch), and the reason is kept for status and doctor. Without
-    /// <paramref name="wait"/> (a push's agents) it gives way to another process of this clone already doing it.
+    /// the push fails (offline, no rights, a protected branch), and the reason is kept for status and doctor. Processes
+    /// of one clone take turns; one that finds everything already pushed by another asks the remote nothing.
     /// </summary>
-    /// <returns>How many entries were pending, and how the push went; null when another process is doing it.</returns>
-    public async Task<(int Pending, BranchPush Push)?> PublishMappingAsync(string remote, bool wait, CancellationToken cancellationToken)
+    /// <param name="fetchFirst">Bring the remote's branch in before (sync, rebuild); a push's agents let a refused push do it.</param>
+    /// <returns>How many entries were pending, and how the push went.</returns>
+    public async Task<(int Pending, BranchPush Push)> PublishMappingAsync(string remote, bool fetchFirst, CancellationToken cancellationToken)
     {
-        var lockPath = Path.Combine(Repository.StateDir, "mapping.lock");
-        using var held = wait ? FileLock.Acquire(lockPath, TimeSpan.FromMinutes(2)) : FileLock.TryAcquire(lockPath);
-        if (held is null)
-        {
-            return null;
-        }
-
+        using var held = FileLock.Acquire(Path.Combine(Repository.StateDir, "mapping.lock"), TimeSpan.FromMinutes(2));
         var branch = Mapping.Branch;
-        if (wait)
+        if (fetchFirst)
         {
             await branch.FetchAsync(remote, cancellationToken);
         }
@@ -134,6 +129,12 @@ public sealed class Workspace : IDisposable
         if (pending.Count == 0 && await branch.IsPushedAsync(remote, cancellationToken))
         {
             return (0, new BranchPush(true, null));
+        }
+
+        // Another process of this push was just refused (a protected branch): asking again would only slow the push.
+        if (!fetchFirst && branch.FailedRecently() && branch.LastFailure() is { } failure)
+        {
+            return (pending.Count, new BranchPush(false, failure.Reason));
         }
 
         await branch.CommitAsync(pending, remote, cancellationToken);

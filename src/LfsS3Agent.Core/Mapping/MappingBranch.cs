@@ -227,6 +227,13 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         return File.Exists(file) && File.ReadAllText(file).TrimEnd('\n').Split('\t', 2) is [var remote, var reason] ? (remote, reason) : null;
     }
 
+    /// <summary>A push of the branch failed within the last minute (another agent process of the same push tried already).</summary>
+    public bool FailedRecently()
+    {
+        var file = Path.Combine(repository.StateDir, FailureFile);
+        return File.Exists(file) && DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < TimeSpan.FromMinutes(1);
+    }
+
     private const string FailureFile = "mapping-push-failed";
 
     private async Task<BranchPush> TryPushAsync(string remote, CancellationToken cancellationToken)

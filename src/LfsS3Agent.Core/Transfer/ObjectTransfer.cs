@@ -9,7 +9,7 @@ namespace LfsS3Agent.Core.Transfer;
 
 /// <summary>
 /// Uploads and downloads LFS objects as exact versions of readable keys: orchestration only. Where an object
-/// is stored is the locator's answer, bytes and their retries are the store's, the mapping file the workspace's.
+/// is stored is the locator's answer, bytes and their retries are the store's, the mapping branch the workspace's.
 /// Set-up happens on the first request, not at init, so the idle agent processes git-lfs starts cost nothing.
 /// </summary>
 /// <param name="remote">The remote git-lfs named at init (a name or a URL): the mapping branch is pushed there, and fetched from it.</param>
@@ -68,6 +68,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
             _locator = workspace.CreateLocator(logger, folderListings: upload, compressed: !upload || workspace.Compression.Enabled);
             _locator.FetchFrom = upload ? null : remote;
         }
+
         if (!upload)
         {
             return await _locator.DownloadAsync(item.Oid, item.Size, workspace.LfsTempDir, progress, cancellationToken);
@@ -231,16 +232,14 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
             if (_recorded && remote is not null)
             {
                 _recorded = false;
-                if (await workspace.PublishMappingAsync(remote, wait: false, cancellationToken) is var (pending, push))
+                var (pending, push) = await workspace.PublishMappingAsync(remote, fetchFirst: false, cancellationToken);
+                if (push.Pushed)
                 {
-                    if (push.Pushed)
-                    {
-                        Log.MappingPushed(logger, pending, workspace.Mapping.Branch.Branch, remote);
-                    }
-                    else
-                    {
-                        Log.MappingPushFailed(logger, workspace.Mapping.Branch.Branch, remote, pending, push.Reason ?? "");
-                    }
+                    Log.MappingPushed(logger, pending, workspace.Mapping.Branch.Branch, remote);
+                }
+                else
+                {
+                    Log.MappingPushFailed(logger, workspace.Mapping.Branch.Branch, remote, pending, push.Reason ?? "");
                 }
             }
         }

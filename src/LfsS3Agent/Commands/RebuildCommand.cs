@@ -62,7 +62,7 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
             workspace.Cache.MarkPending(found);
             var remote = await workspace.DefaultRemoteAsync(cancellationToken)
                 ?? throw new CommandException("this repository has no git remote to keep the mapping branch on: add one (git remote add origin <url>)");
-            var (_, push) = (await workspace.PublishMappingAsync(remote, wait: true, cancellationToken))!.Value;
+            var (_, push) = await workspace.PublishMappingAsync(remote, fetchFirst: true, cancellationToken);
             var branch = workspace.Mapping.Branch.Branch;
             await stdout.WriteLineAsync(push.Pushed ? $"mapping branch {branch} on {remote}: holds all {found.Count} entries found"
                 : $"could not push the mapping branch {branch} to {remote} (the entries stay pending; `git lfs-s3 sync` retries): {push.Reason}");

@@ -26,7 +26,7 @@ public sealed class SyncCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         var remote = args.Arguments.FirstOrDefault() ?? await workspace.DefaultRemoteAsync(cancellationToken)
             ?? throw new CommandException("this repository has no git remote to keep the mapping branch on: add one (git remote add origin <url>)");
         var branch = workspace.Mapping.Branch.Branch;
-        var (pending, push) = (await workspace.PublishMappingAsync(remote, wait: true, cancellationToken))!.Value;
+        var (pending, push) = await workspace.PublishMappingAsync(remote, fetchFirst: true, cancellationToken);
         if (!push.Pushed)
         {
             throw new CommandException($"could not push the mapping branch {branch} to {remote} ({pending} entries stay pending): {push.Reason}");

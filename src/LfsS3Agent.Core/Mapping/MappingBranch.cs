@@ -227,11 +227,11 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         return File.Exists(file) && File.ReadAllText(file).TrimEnd('\n').Split('\t', 2) is [var remote, var reason] ? (remote, reason) : null;
     }
 
-    /// <summary>A push of the branch failed within the last minute (another agent process of the same push tried already).</summary>
+    /// <summary>A push of the branch failed moments ago (another agent process of the same push tried already).</summary>
     public bool FailedRecently()
     {
         var file = Path.Combine(repository.StateDir, FailureFile);
-        return File.Exists(file) && DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < TimeSpan.FromMinutes(1);
+        return File.Exists(file) && DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < TimeSpan.FromSeconds(15);
     }
 
     private const string FailureFile = "mapping-push-failed";

@@ -132,7 +132,7 @@ public sealed class Workspace : IDisposable
         }
 
         // Another process of this push was just refused (a protected branch): asking again would only slow the push.
-        if (!fetchFirst && branch.FailedRecently() && branch.LastFailure() is { } failure)
+        if (!fetchFirst && branch.LastFailure(within: TimeSpan.FromSeconds(15)) is { } failure)
         {
             return (pending.Count, new BranchPush(false, failure.Reason));
         }
@@ -145,13 +145,6 @@ public sealed class Workspace : IDisposable
         }
 
         return (pending.Count, push);
-    }
-
-    /// <summary>The remote verbs work with when none is named: origin, else the only or first remote; null without remotes.</summary>
-    public async Task<string?> DefaultRemoteAsync(CancellationToken cancellationToken)
-    {
-        var remotes = await Repository.Git.RemotesAsync(cancellationToken);
-        return remotes.Contains("origin") ? "origin" : remotes.FirstOrDefault();
     }
 
     public void Dispose() => Database.Dispose();

@@ -100,52 +100,54 @@ public sealed class MappingBranch(GitRepository repository, string branch)
             parents.RemoveAt(0);
         }
 
-        var shards = new Dictionary<string, string>(StringComparer.Ordinal);
-        var changed = parents.Count == 2;
+        // Each shard as the blobs it is made of: one where the parents agree, more where they differ (joined as the union).
+        var sources = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var parent in parents)
         {
             foreach (var (name, blob) in await ShardsAsync(parent, cancellationToken))
             {
-                if (!shards.TryGetValue(name, out var other))
+                if (!sources.TryGetValue(name, out var blobs))
                 {
-                    shards[name] = blob;
+                    sources[name] = [blob];
                 }
-                else if (other != blob)
+                else if (!blobs.Contains(blob))
                 {
-                    shards[name] = await WriteBlobAsync(MappingFile.Format((await ReadBlobAsync(other, cancellationToken))
-                        .Union(await ReadBlobAsync(blob, cancellationToken))), cancellationToken);
+                    blobs.Add(blob);
                 }
             }
         }
 
-        // The shards the entries fall in: read in one cat-file and written in one hash-object, whatever their number.
-        var groups = entries.GroupBy(e => ShardName(e.Oid)).ToList();
-        var stored = await repository.Git.BatchAsync(groups.Select(g => shards.GetValueOrDefault(g.Key)).OfType<string>().Distinct().ToList(), cancellationToken);
+        // The shards to rewrite (joined ones, and those the entries fall in): read in one cat-file and written in one
+        // hash-object, whatever their number.
+        var groups = entries.GroupBy(e => ShardName(e.Oid)).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var touched = sources.Where(s => s.Value.Count > 1).Select(s => s.Key).Union(groups.Keys).ToList();
+        var stored = await repository.Git.BatchAsync(touched.SelectMany(n => sources.GetValueOrDefault(n) ?? []).Distinct().ToList(), cancellationToken);
         var rewritten = new List<(string Name, string Text)>();
-        foreach (var shard in groups)
+        foreach (var name in touched)
         {
-            var set = shards.TryGetValue(shard.Key, out var blob) && stored.TryGetValue(blob, out var bytes)
-                ? MappingFile.Parse(Encoding.UTF8.GetString(bytes)).Entries.ToHashSet()
-                : [];
-            var grew = false;
-            foreach (var entry in shard)
+            var blobs = sources.GetValueOrDefault(name) ?? [];
+            var set = blobs.SelectMany(b => stored.TryGetValue(b, out var bytes) ? MappingFile.Parse(Encoding.UTF8.GetString(bytes)).Entries : [])
+                .ToHashSet();
+            var grew = blobs.Count > 1;
+            foreach (var entry in groups.GetValueOrDefault(name) ?? [])
             {
                 grew |= set.Add(entry);
             }
 
             if (grew)
             {
-                rewritten.Add((shard.Key, MappingFile.Format(set)));
+                rewritten.Add((name, MappingFile.Format(set)));
             }
         }
 
+        var shards = sources.ToDictionary(s => s.Key, s => s.Value[0], StringComparer.Ordinal);
         var ids = await repository.Git.WriteBlobObjectsAsync([.. rewritten.Select(r => r.Text), Readme], cancellationToken);
         for (var i = 0; i < rewritten.Count; i++)
         {
             shards[rewritten[i].Name] = ids[i];
         }
 
-        changed |= rewritten.Count > 0;
+        var changed = parents.Count == 2 || rewritten.Count > 0;
         if (!changed || parents.Count == 1 && parents[0] != local && shards.Count > 0 && entries.Count == 0)
         {
             // Nothing of ours to add: this clone's copy simply moves to theirs.
@@ -178,11 +180,6 @@ public sealed class MappingBranch(GitRepository repository, string branch)
 
     private Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken) =>
         repository.Git.IsAncestorAsync(ancestor, descendant, cancellationToken);
-
-    private async Task<List<MappingEntry>> ReadBlobAsync(string blob, CancellationToken cancellationToken) =>
-        MappingFile.Parse(await repository.Git.ReadBlobAsync(blob, cancellationToken)).Entries;
-
-    private Task<string> WriteBlobAsync(string text, CancellationToken cancellationToken) => repository.Git.WriteBlobObjectAsync(text, cancellationToken);
 
     /// <summary>Whether the remote's copy, as this clone last saw it, is this clone's own (nothing to push).</summary>
     public async Task<bool> IsPushedAsync(string remote, CancellationToken cancellationToken) =>
@@ -220,18 +217,22 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         return push;
     }
 
-    /// <summary>Why the last push of the branch failed (the remote, git's words), kept until one succeeds; null when it did.</summary>
-    public (string Remote, string Reason)? LastFailure()
+    /// <summary>
+    /// Why the last push of the branch failed (the remote, git's words), kept until one succeeds; null when it did, or
+    /// when it failed longer ago than <paramref name="within"/>.
+    /// </summary>
+    public (string Remote, string Reason)? LastFailure(TimeSpan? within = null)
     {
         var file = Path.Combine(repository.StateDir, FailureFile);
-        return File.Exists(file) && File.ReadAllText(file).TrimEnd('\n').Split('\t', 2) is [var remote, var reason] ? (remote, reason) : null;
+        return File.Exists(file) && (within is null || DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < within)
+            && File.ReadAllText(file).TrimEnd('\n').Split('\t', 2) is [var remote, var reason] ? (remote, reason) : null;
     }
 
-    /// <summary>A push of the branch failed moments ago (another agent process of the same push tried already).</summary>
-    public bool FailedRecently()
+    /// <summary>The remote the branch is kept on when none is named: origin, else the first remote; null without remotes.</summary>
+    public async Task<string?> DefaultRemoteAsync(CancellationToken cancellationToken)
     {
-        var file = Path.Combine(repository.StateDir, FailureFile);
-        return File.Exists(file) && DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < TimeSpan.FromSeconds(15);
+        var remotes = await repository.Git.RemotesAsync(cancellationToken);
+        return remotes.Contains("origin") ? "origin" : remotes.FirstOrDefault();
     }
 
     private const string FailureFile = "mapping-push-failed";

@@ -205,9 +205,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
                 + $"If the branch is protected, allow pushes to {branch.Branch} (or set lfs-s3.mappingbranch to a branch you may push), then run `git lfs-s3 sync`");
         }
 
-        var remotes = await _repository.Git.RemotesAsync(cancellationToken);
-        var remote = remotes.Contains("origin") ? "origin" : remotes.FirstOrDefault();
-        if (remote is null)
+        if (await branch.DefaultRemoteAsync(cancellationToken) is not { } remote)
         {
             return CheckResult.Warn($"no git remote: the mapping branch {branch.Branch} has nowhere to go (clones still find every object in the bucket)");
         }

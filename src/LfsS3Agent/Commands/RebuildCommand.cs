@@ -60,8 +60,7 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         if (args.Has("write"))
         {
             workspace.Cache.MarkPending(found);
-            var remote = await workspace.DefaultRemoteAsync(cancellationToken)
-                ?? throw new CommandException("this repository has no git remote to keep the mapping branch on: add one (git remote add origin <url>)");
+            var remote = await MappingRemoteAsync(workspace, null, cancellationToken);
             var (_, push) = await workspace.PublishMappingAsync(remote, fetchFirst: true, cancellationToken);
             var branch = workspace.Mapping.Branch.Branch;
             await stdout.WriteLineAsync(push.Pushed ? $"mapping branch {branch} on {remote}: holds all {found.Count} entries found"

@@ -23,8 +23,7 @@ public sealed class SyncCommand(IObjectStoreFactory storeFactory, ProcessEnviron
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
         using var workspace = await OpenAsync(cancellationToken);
-        var remote = args.Arguments.FirstOrDefault() ?? await workspace.DefaultRemoteAsync(cancellationToken)
-            ?? throw new CommandException("this repository has no git remote to keep the mapping branch on: add one (git remote add origin <url>)");
+        var remote = await MappingRemoteAsync(workspace, args.Arguments.FirstOrDefault(), cancellationToken);
         var branch = workspace.Mapping.Branch.Branch;
         var (pending, push) = await workspace.PublishMappingAsync(remote, fetchFirst: true, cancellationToken);
         if (!push.Pushed)

@@ -11,6 +11,11 @@ public abstract class WorkspaceVerb(IObjectStoreFactory storeFactory, ProcessEnv
 
     protected Task<Workspace> OpenAsync(CancellationToken cancellationToken) => Workspace.OpenAsync(environment, storeFactory, cancellationToken);
 
+    /// <summary>The remote the mapping branch goes to: the one named, else the branch's default, else a clear error.</summary>
+    protected static async Task<string> MappingRemoteAsync(Workspace workspace, string? named, CancellationToken cancellationToken) =>
+        named ?? await workspace.Mapping.Branch.DefaultRemoteAsync(cancellationToken)
+        ?? throw new CommandException("this repository has no git remote to keep the mapping branch on: add one (git remote add origin <url>)");
+
     /// <summary>A path the user typed (relative to where they are) as a path from the repository's root.</summary>
     protected string RepositoryPath(Workspace workspace, string typed)
     {

@@ -49,6 +49,44 @@ public sealed class GitCliTests
     }
 
     [Fact]
+    public async Task LogAsync_MergeAddingAFileOfItsOwn_MergeShowsOnlyWhatItWrote()
+    {
+        using var repo = new TempGitRepo();
+        repo.WriteFile("a.txt", "a\n");
+        repo.Commit("one");
+        var main = repo.Git("rev-parse", "--abbrev-ref", "HEAD").Trim();
+        repo.Git("checkout", "-q", "-b", "side");
+        repo.WriteFile("side.txt", "side\n");
+        repo.Commit("side");
+        repo.Git("checkout", "-q", main);
+        repo.WriteFile("main.txt", "main\n");
+        repo.Commit("main");
+        repo.Git("merge", "-q", "--no-commit", "side");
+        repo.WriteFile("merge.bin", TempGitRepo.Pointer(OidA, 1));
+        repo.Commit("merge");
+
+        var log = await repo.Cli.LogAsync(new GitLogQuery { Revisions = ["HEAD"], Commits = true, Renames = true, DiffFilter = "AM" }, default);
+
+        var merge = Assert.Single(log, e => e.Commit!.Subject == "merge");
+        var added = Assert.Single(merge.Changes);
+        Assert.Equal(('A', "merge.bin", LfsPointer.BlobId(OidA, 1), "100644"), (added.Status, added.Path, added.NewBlob, added.NewMode));
+        Assert.Equal(["side.txt"], log.Single(e => e.Commit!.Subject == "side").Changes.Select(c => c.Path));
+    }
+
+    [Fact]
+    public void Log_CombinedChangesOfAnOctopusMerge_OneChangeEach()
+    {
+        var z = new string('0', 40);
+        var output = "\x01" + new string('c', 40) + "\x022024-01-01T00:00:00+00:00\x02T <t@x>\x02octopus\0\n"
+            + $":::100644 100644 100644 100644 {new string('1', 40)} {new string('2', 40)} {new string('3', 40)} {new string('4', 40)} MMM\0m.bin\0"
+            + $":::000000 000000 000000 100644 {z} {z} {z} {new string('5', 40)} AAA\0new.bin\0";
+
+        var entry = Assert.Single(GitOutput.Log(output));
+
+        Assert.Equal([('M', "m.bin", new string('4', 40)), ('A', "new.bin", new string('5', 40))], entry.Changes.Select(c => (c.Status, c.Path, c.NewBlob)));
+    }
+
+    [Fact]
     public void LsTree_WithAndWithoutSizes_ModeTypeIdSizeAndPath()
     {
         var files = GitOutput.LsTree("100644 blob 1111111111111111111111111111111111111111     123\tdir/a b.bin\0"

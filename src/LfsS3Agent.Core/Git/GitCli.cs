@@ -157,7 +157,9 @@ public sealed partial class GitCli : IGit
     {
         string[] args =
         [
-            "log", "--raw", "-z", "--no-abbrev", "--no-color", query.Renames ? "-M" : "--no-renames",
+            // -c: a merge shows the files that differ from every parent (what the merge itself wrote: a file added only
+            // there, a conflict resolved by hand); what one side brought is its own commit's change.
+            "log", "--raw", "-z", "--no-abbrev", "--no-color", "-c", query.Renames ? "-M" : "--no-renames",
             .. query.DiffFilter is { } filter ? ["--diff-filter=" + filter] : Array.Empty<string>(),
             .. query.FindObject is { } found ? ["--find-object=" + found] : Array.Empty<string>(),
             "--format=" + (query.Commits ? GitOutput.LogHeaderFormat : ""),

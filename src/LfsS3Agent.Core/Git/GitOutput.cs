@@ -71,8 +71,17 @@ public static class GitOutput
                 continue;
             }
 
-            // ":<old mode> <new mode> <old blob> <new blob> <status>"
-            var fields = token.StartsWith(':') ? token[1..].Split(' ') : [];
+            // ":<old mode> <new mode> <old blob> <new blob> <status>", or a merge's combined change (-c) against its n parents:
+            // n colons, n+1 modes, n+1 blobs (each parent's, then the merge's) and n status letters.
+            var parents = token.Length - token.TrimStart(':').Length;
+            var fields = parents > 0 ? token[parents..].Split(' ') : [];
+            if (parents > 1 && fields.Length == 2 * parents + 3 && i + 1 < tokens.Length)
+            {
+                changes.Add(CombinedChange(fields, parents, tokens[i + 1]));
+                i += 1;
+                continue;
+            }
+
             if (fields.Length < 5 || fields[4].Length == 0 || i + 1 >= tokens.Length)
             {
                 continue;
@@ -97,6 +106,14 @@ public static class GitOutput
         }
 
         return entries;
+    }
+
+    /// <summary>A merge's combined change as one change against its first parent: added when no parent had the path.</summary>
+    private static RawChange CombinedChange(string[] fields, int parents, string path)
+    {
+        var newMode = fields[parents];
+        var status = newMode.Trim('0').Length == 0 ? 'D' : fields[^1].All(s => s == 'A') ? 'A' : 'M';
+        return new RawChange(fields[0], newMode, fields[parents + 1], fields[2 * parents + 1], status, null, path);
     }
 
     /// <summary><c>cat-file --batch-check</c> with "%(objectname) %(objecttype) %(objectsize)"; missing objects are left out.</summary>

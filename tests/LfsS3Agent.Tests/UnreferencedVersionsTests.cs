@@ -42,7 +42,7 @@ public sealed class UnreferencedVersionsTests : IDisposable
 
     private static Task<PrunePlan> PlanAsync(Workspace workspace, TimeSpan grace, List<string> notStored) =>
         new UnreferencedVersions(workspace.Store, workspace.Layout, workspace.Mapping, workspace.CreateLocator(NullLogger.Instance))
-            .PlanAsync(grace, ["HEAD"], notStored.Add, CancellationToken.None);
+            .PlanAsync(grace, ["HEAD"], HistoryBeyond.None, notStored.Add, CancellationToken.None);
 
     [Fact]
     public async Task Plan_OldVersionNothingNeeds_OnlyCandidate()

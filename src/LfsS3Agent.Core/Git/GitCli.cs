@@ -214,6 +214,23 @@ public sealed partial class GitCli : IGit
         OutcomeAsync(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules", .. tipOnly ? ["--depth", "1"] : Array.Empty<string>(),
             remote, .. refspecs], environment, cancellationToken);
 
+    public async Task<(GitOutcome Outcome, List<RemoteRef> Refs)> LsRemoteAsync(string remote, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(["ls-remote", "--end-of-options", remote], allowFailure: true, cancellationToken: cancellationToken);
+        return (new GitOutcome(result.ExitCode == 0, result.Stderr.Trim()), result.ExitCode == 0 ? GitOutput.LsRemote(result.Stdout) : []);
+    }
+
+    public async Task<List<string>> StashesAsync(CancellationToken cancellationToken) =>
+        GitOutput.Lines((await RunAsync(["stash", "list", "--format=%H"], allowFailure: true, cancellationToken: cancellationToken)).Stdout);
+
+    public async Task DeleteRefsAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    {
+        if (names.Count > 0)
+        {
+            await RunAsync(["update-ref", "--stdin"], string.Concat(names.Select(n => $"delete {n}\n")), cancellationToken: cancellationToken);
+        }
+    }
+
     public async Task<string?> SymbolicRefAsync(string name, CancellationToken cancellationToken) =>
         (await RunAsync(["symbolic-ref", "-q", name], allowFailure: true, cancellationToken: cancellationToken)) is { ExitCode: 0 } result
             && result.Stdout.Trim() is { Length: > 0 } target ? target : null;

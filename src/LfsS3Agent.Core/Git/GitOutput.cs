@@ -186,6 +186,11 @@ public static class GitOutput
         return result;
     }
 
+    /// <summary><c>ls-remote</c>: "&lt;id&gt;\t&lt;ref&gt;" per line; a peeled tag's "&lt;tag&gt;^{}" line is left out (its tag is listed).</summary>
+    public static List<RemoteRef> LsRemote(string output) =>
+        [.. Lines(output).Select(l => l.Split('\t')).Where(p => p.Length == 2 && p[0].Length >= 40 && !p[1].EndsWith("^{}", StringComparison.Ordinal))
+            .Select(p => new RemoteRef(p[0], p[1]))];
+
     /// <summary>Output of one item per line (ids, names), without empty lines.</summary>
     public static List<string> Lines(string output) =>
         [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];

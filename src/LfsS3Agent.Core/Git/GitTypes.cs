@@ -71,3 +71,6 @@ public sealed record GitLfsVersion(string Text, int? Major)
 
 /// <summary>How a fetch or push ended: git's stderr says why it failed.</summary>
 public sealed record GitOutcome(bool Succeeded, string Error);
+
+/// <summary>A ref of a remote as <c>ls-remote</c> lists it: the object it points at and its full name.</summary>
+public sealed record RemoteRef(string Id, string Name);

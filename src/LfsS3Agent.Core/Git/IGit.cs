@@ -114,6 +114,15 @@ public interface IGit
     Task<GitOutcome> FetchOwnAsync(string remote, IReadOnlyList<string> refspecs, bool tipOnly, IReadOnlyDictionary<string, string>? environment,
         CancellationToken cancellationToken);
 
+    /// <summary><c>ls-remote &lt;remote&gt;</c>: every ref the remote has (peeled tags' <c>^{}</c> lines left out), or why it could not be listed.</summary>
+    Task<(GitOutcome Outcome, List<RemoteRef> Refs)> LsRemoteAsync(string remote, CancellationToken cancellationToken);
+
+    /// <summary><c>stash list</c>: the commit of every stash entry, newest first (empty when none).</summary>
+    Task<List<string>> StashesAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>update-ref --stdin</c>: deletes these refs in one transaction.</summary>
+    Task DeleteRefsAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken);
+
     /// <summary><c>symbolic-ref -q</c>: the ref a symbolic ref points at (<c>refs/remotes/origin/HEAD</c> -> its default branch), or null.</summary>
     Task<string?> SymbolicRefAsync(string name, CancellationToken cancellationToken);
 

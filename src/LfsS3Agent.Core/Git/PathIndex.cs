@@ -12,6 +12,11 @@ namespace LfsS3Agent.Core.Git;
 /// </summary>
 public sealed class PathIndex(GitRepository repository, LocalDatabase database, string lockPath)
 {
+    /// <summary>Where prune keeps, while it runs, the refs of remotes this clone does not fetch (<c>&lt;remote&gt;/&lt;ref&gt;</c>).</summary>
+    public const string PruneRefs = "refs/lfs-s3-prune/";
+
+    private const string StashRef = "refs/stash";
+
     private readonly PathIndexTable _table = new(database);
     private bool _updated;
 
@@ -76,6 +81,26 @@ public sealed class PathIndex(GitRepository repository, LocalDatabase database, 
         _table.AddScan(found.Select(f => (f.Pointer.Oid, f.Pointer.Size, f.Path)), tips, replace: rewritten);
     }
 
+    /// <summary>
+    /// The pointers of the commits <paramref name="tips"/> reach that the index's own tips do not (another remote's refs
+    /// fetched for prune, stash entries), read without being added to the index: OID, size, paths.
+    /// </summary>
+    public async Task<List<(string Oid, long Size, List<string> Paths)>> PointersBeyondAsync(IReadOnlyCollection<string> tips,
+        CancellationToken cancellationToken)
+    {
+        if (tips.Count == 0)
+        {
+            return [];
+        }
+
+        var exclude = (await CurrentTipsAsync(cancellationToken)).Select(t => "^" + t);
+        var log = await AddedFilesAsync(new GitLogQuery { StdinRevisions = [.. tips, .. exclude] }, cancellationToken)
+                  ?? throw new GitException("git log failed while scanning for LFS pointers", 1);
+        var found = await new PointerScanner(repository.Git).ReadAsync(log, cancellationToken);
+        return [.. found.GroupBy(f => f.Pointer.Oid, StringComparer.Ordinal)
+            .Select(g => (Oid: g.Key, g.First().Pointer.Size, Paths: g.Select(f => f.Path).Distinct(StringComparer.Ordinal).ToList()))];
+    }
+
     private async Task<bool> AnyUnreachableAsync(IReadOnlySet<string> scanned, HashSet<string> tips, CancellationToken cancellationToken)
     {
         try
@@ -104,7 +129,12 @@ public sealed class PathIndex(GitRepository repository, LocalDatabase database, 
 
     private async Task<HashSet<string>> CurrentTipsAsync(CancellationToken cancellationToken)
     {
-        var tips = (await repository.Git.ForEachRefAsync("%(objectname)", [], cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        // A stash is this clone's own unfinished work and prune's fetched refs are another remote's: neither is history
+        // a push chooses paths from (prune reads both with PointersBeyondAsync).
+        var tips = (await repository.Git.ForEachRefAsync("%(objectname) %(refname)", [], cancellationToken))
+            .Select(line => line.Split(' ', 2))
+            .Where(p => p.Length == 2 && p[1] != StashRef && !p[1].StartsWith(PruneRefs, StringComparison.Ordinal))
+            .Select(p => p[0]).ToHashSet(StringComparer.Ordinal);
         if (await repository.Git.RevParseAsync("HEAD", cancellationToken) is { } head)
         {
             tips.Add(head);

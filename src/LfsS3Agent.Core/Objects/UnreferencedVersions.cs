@@ -14,20 +14,33 @@ public sealed record PrunePlan(IReadOnlyList<PruneCandidate> Versions, IReadOnly
 }
 
 /// <summary>
+/// What prune reads beyond the path index: the pointers of commits only another remote's refs reach (history: each must
+/// be stored), and those of stash entries (this clone's unfinished work: kept where stored, never required).
+/// </summary>
+public sealed record HistoryBeyond(IReadOnlyList<(string Oid, long Size, List<string> Paths)> Remote,
+    IReadOnlyList<(string Oid, long Size, List<string> Paths)> Stashed)
+{
+    public static readonly HistoryBeyond None = new([], []);
+}
+
+/// <summary>
 /// Finds the versions under the repository's prefix that nothing needs. A version is kept when it is younger than
 /// the grace period (its commit may not be pushed yet), when it is the stored version of an object some commit
-/// of some ref points at (as the locator finds it), when a mapping entry of any ref or of the work tree names it,
+/// of some ref points at (as the locator finds it) or a stash entry holds, when a mapping entry of any ref or of the work tree names it,
 /// or when it holds the same bytes as such an object (its metadata's OID). Keys under the reserved <c>.git/</c>
 /// area other than the orphan objects (doctor's probes, locks) are never touched.
 /// </summary>
 public sealed class UnreferencedVersions(IObjectStore store, KeyLayout layout, CommittedMapping committed, ObjectLocator locator)
 {
-    public async Task<PrunePlan> PlanAsync(TimeSpan grace, IEnumerable<string> refs, Action<string> notStored, CancellationToken cancellationToken)
+    public async Task<PrunePlan> PlanAsync(TimeSpan grace, IEnumerable<string> refs, HistoryBeyond beyond, Action<string> notStored,
+        CancellationToken cancellationToken)
     {
         var prefix = layout.Prefix.Length == 0 ? "" : layout.Prefix + "/";
         var cutoff = DateTimeOffset.UtcNow - grace;
 
-        var pointers = await locator.HistoryPointersAsync(cancellationToken);
+        var pointers = (await locator.HistoryPointersAsync(cancellationToken)).Concat(beyond.Remote)
+            .GroupBy(p => p.Oid, StringComparer.Ordinal)
+            .Select(g => (Oid: g.Key, g.First().Size, Paths: g.SelectMany(p => p.Paths).Distinct(StringComparer.Ordinal).ToList())).ToList();
         var history = await locator.LocateAllAsync(pointers, null, cancellationToken);
         foreach (var m in history.Missing.Select(p => $"{p.Paths.FirstOrDefault() ?? "?"} ({p.Oid[..12]})").Order(StringComparer.Ordinal))
         {
@@ -55,7 +68,9 @@ public sealed class UnreferencedVersions(IObjectStore store, KeyLayout layout, C
             pinned.Add((entry.Key, entry.VersionId));
         }
 
-        var oids = pointers.Select(p => p.Oid).ToHashSet(StringComparer.Ordinal);
+        // A stash entry's objects are kept where they are stored; one that never was is no reason to refuse.
+        pinned.UnionWith((await locator.LocateAllAsync(beyond.Stashed, null, cancellationToken)).Versions.Keys);
+        var oids = pointers.Select(p => p.Oid).Concat(beyond.Stashed.Select(p => p.Oid)).ToHashSet(StringComparer.Ordinal);
         var orphans = layout.KeyFor(KeyLayout.OrphanFolder + "/");
         var reserved = layout.KeyFor(".git/");
         var young = 0;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using LfsS3Agent.Core;
+using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
@@ -21,13 +23,15 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
     public override string Help => """
         usage: git lfs-s3 prune [--apply] [--grace <duration>]
 
-        Deletes, for good, versions under the repository's prefix that nothing needs: no commit of any ref
-        (local or remote-tracking, after fetching every remote) points at their object, no mapping entry of any
-        ref, the index or the work tree names them, and they are older than the grace period (default 30d, so a
-        push whose commit is not pushed yet is never touched); plus multipart uploads started before the grace
-        period and never finished. Typical finds: interrupted pushes, rewritten or deleted branches, uploads
-        from outside git. It first fetches every remote and refuses if one cannot be reached, and refuses when
-        an object of history is not in the store (run `git lfs-s3 verify --all`). Without --apply it only lists
+        Deletes, for good, versions under the repository's prefix that nothing needs: no commit of any ref of
+        this clone or of any remote (every ref `git ls-remote` lists, the ones this clone does not fetch read for
+        the run only under refs/lfs-s3-prune/) and no stash entry points at their object, no mapping entry of any
+        ref, the index or the work tree names them, and they are older than the grace period, counted from the
+        version's date and from when any clone's mapping branch recorded it (default 30d, so a push whose commit
+        is not pushed yet is never touched); plus multipart uploads started before the grace period and never
+        finished. Typical finds: interrupted pushes, rewritten or deleted branches, uploads from outside git. It
+        refuses, deleting nothing, when a remote cannot be reached or a ref's commits cannot be fetched, in a
+        shallow clone, and when an object of history is not in the store (run `git lfs-s3 verify --all`). Without --apply it only lists
         what it would delete, the bytes, and the monthly saving at lfs-s3.pricepergb. Other clones' unpushed
         work is only protected by the grace period: keep it longer than anyone's unpushed work lives.
         Needs s3:ListBucketVersions, s3:GetObjectVersion, s3:DeleteObjectVersion, s3:ListBucketMultipartUploads
@@ -39,26 +43,90 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         var grace = Duration.Parse("grace", args.Value("grace") ?? "30d");
         using var workspace = await OpenAsync(cancellationToken);
         var git = workspace.Repository.Git;
+        if (await git.IsShallowAsync(cancellationToken))
+        {
+            throw new CommandException("this clone is shallow: prune needs every commit of every ref, or it would delete what an older commit "
+                + "needs. Nothing deleted: run `git fetch --unshallow` (or prune from a full clone), then retry");
+        }
+
+        await DeletePruneRefsAsync(git, cancellationToken); // left by an interrupted prune
+        try
+        {
+            var beyond = new HistoryBeyond(await RemoteOnlyHistoryAsync(workspace, cancellationToken),
+                await workspace.Paths.PointersBeyondAsync(await git.StashesAsync(cancellationToken), cancellationToken));
+            var refs = (await git.ForEachRefAsync("%(objectname)", [], cancellationToken)).Distinct(StringComparer.Ordinal).ToList();
+            var missing = new List<string>();
+            var plan = await new UnreferencedVersions(workspace.Store, workspace.Layout, workspace.Mapping, workspace.CreateLocator(logger))
+                .PlanAsync(grace, refs, beyond, missing.Add, cancellationToken);
+            if (missing.Count > 0)
+            {
+                throw new CommandException($"{missing.Count} LFS object(s) of history are not in the store ({string.Join(", ", missing.Take(5))}"
+                    + $"{(missing.Count > 5 ? ", ..." : "")}): nothing deleted. Run `git lfs-s3 verify --all` and repair that first");
+            }
+
+            await ApplyAsync(workspace, plan, args.Has("apply"), grace, cancellationToken);
+        }
+        finally
+        {
+            await DeletePruneRefsAsync(git, CancellationToken.None);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Fetches every remote, its mapping branch (where every clone records what it pushed, even when this clone's refspecs
+    /// leave it out), and, into <see cref="PathIndex.PruneRefs"/>, every ref of the remote (<c>ls-remote</c>) this clone has
+    /// no ref for (a single-branch clone's other branches, a tag never fetched); returns the pointers only those reach.
+    /// Refuses when a remote cannot be listed or a ref's commits cannot be fetched.
+    /// </summary>
+    private static async Task<IReadOnlyList<(string Oid, long Size, List<string> Paths)>> RemoteOnlyHistoryAsync(Workspace workspace,
+        CancellationToken cancellationToken)
+    {
+        var git = workspace.Repository.Git;
+        var listed = new List<(string Remote, List<RemoteRef> Refs)>();
         foreach (var remote in await git.RemotesAsync(cancellationToken))
         {
             var fetch = await git.FetchAsync(remote, [], null, cancellationToken);
-            if (!fetch.Succeeded)
+            var (outcome, refs) = fetch.Succeeded ? await git.LsRemoteAsync(remote, cancellationToken) : (fetch, []);
+            if (!outcome.Succeeded)
             {
-                throw new CommandException($"cannot fetch remote \"{remote}\" ({fetch.Error}): prune needs every remote's branches, "
-                    + "so that it never deletes what someone else's branch needs; fix the remote or remove it, then retry");
+                throw new CommandException($"cannot fetch remote \"{remote}\" ({outcome.Error}): prune needs every ref of every remote, "
+                    + "so that it never deletes what someone else's branch or tag needs. Nothing deleted: fix the remote or remove it, then retry");
+            }
+
+            await workspace.Mapping.Branch.FetchAsync(remote, cancellationToken); // false when the remote has none
+            listed.Add((remote, refs));
+        }
+
+        var local = (await git.ForEachRefAsync("%(objectname)", [], cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        foreach (var (remote, refs) in listed)
+        {
+            var lacking = refs.Where(r => !local.Contains(r.Id)).ToList();
+            if (lacking.Count == 0)
+            {
+                continue;
+            }
+
+            var refspecs = lacking.Select(r => $"+{r.Name}:{PathIndex.PruneRefs}{remote}/{(r.Name.StartsWith("refs/", StringComparison.Ordinal) ? r.Name[5..] : r.Name)}");
+            var fetched = await git.FetchOwnAsync(remote, [.. refspecs], tipOnly: false, null, cancellationToken);
+            if (!fetched.Succeeded)
+            {
+                throw new CommandException($"cannot fetch {lacking.Count} ref(s) of remote \"{remote}\" this clone does not have "
+                    + $"({string.Join(", ", lacking.Take(3).Select(r => r.Name))}{(lacking.Count > 3 ? ", ..." : "")}): {fetched.Error}. prune needs "
+                    + "every commit they reach; nothing deleted");
             }
         }
 
-        var refs = (await git.ForEachRefAsync("%(objectname)", [], cancellationToken)).Distinct(StringComparer.Ordinal).ToList();
-        var missing = new List<string>();
-        var plan = await new UnreferencedVersions(workspace.Store, workspace.Layout, workspace.Mapping, workspace.CreateLocator(logger)).PlanAsync(grace, refs, missing.Add, cancellationToken);
-        if (missing.Count > 0)
-        {
-            throw new CommandException($"{missing.Count} LFS object(s) of history are not in the store ({string.Join(", ", missing.Take(5))}"
-                + $"{(missing.Count > 5 ? ", ..." : "")}): nothing deleted. Run `git lfs-s3 verify --all` and repair that first");
-        }
+        var tips = await git.ForEachRefAsync("%(objectname)", [PathIndex.PruneRefs.TrimEnd('/')], cancellationToken);
+        return await workspace.Paths.PointersBeyondAsync(tips, cancellationToken);
+    }
 
-        var apply = args.Has("apply");
+    private static async Task DeletePruneRefsAsync(IGit git, CancellationToken cancellationToken) =>
+        await git.DeleteRefsAsync(await git.ForEachRefAsync("%(refname)", [PathIndex.PruneRefs.TrimEnd('/')], cancellationToken), cancellationToken);
+
+    private async Task ApplyAsync(Workspace workspace, PrunePlan plan, bool apply, TimeSpan grace, CancellationToken cancellationToken)
+    {
         foreach (var candidate in plan.Versions)
         {
             var v = candidate.Version;
@@ -86,6 +154,5 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             + $"{saving.ToString("0.00", CultureInfo.InvariantCulture)} per month at {price} per GB-month) and {plan.Uploads.Count} unfinished uploads; "
             + $"kept every version of the {plan.HistoryObjects} objects of history, and {plan.KeptYoung} unreferenced versions younger than {days} days"
             + (apply ? "" : ". Nothing deleted: run with --apply"));
-        return 0;
     }
 }

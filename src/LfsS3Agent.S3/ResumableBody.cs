@@ -23,6 +23,7 @@ internal sealed class ResumableBody : Stream
     {
         (_connection, _key, _versionId, _get, _response) = (connection, key, versionId, get, response);
         Gzip = S3ObjectStore.IsGzip(response.Headers.ContentEncoding);
+        Length = response.ContentLength;
     }
 
     /// <summary>Opens the body with <paramref name="get"/> (its argument is the first byte wanted).</summary>
@@ -69,7 +70,8 @@ internal sealed class ResumableBody : Stream
 
     public override bool CanWrite => false;
 
-    public override long Length => throw new NotSupportedException();
+    /// <summary>The length of the body as first opened (for a plain GET, the stored size).</summary>
+    public override long Length { get; }
 
     public override long Position { get => _position; set => throw new NotSupportedException(); }
 

@@ -190,8 +190,12 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
     /// </summary>
     private async Task ReadAsync(string key, string versionId, Stream destination, bool inflate, CancellationToken cancellationToken)
     {
-        await using var body = await ResumableBody.OpenAsync(connection, key, versionId, (from, ct) => GetAsync(key, versionId, from, ct), cancellationToken);
-        await using var source = inflate && body.Gzip ? new GZipStream(body, CompressionMode.Decompress) : (Stream)body;
+        var plain = await ResumableBody.OpenAsync(connection, key, versionId, (from, ct) => GetAsync(key, versionId, from, null, ct), cancellationToken);
+        var partSize = DownloadPartSize;
+        await using var body = plain.Length < RangedBody.MinParts * partSize || Options.ParallelParts < 2 ? (Stream)plain
+            : new RangedBody(plain, plain.Length, partSize, Options.ParallelParts, (first, last, ct) => ResumableBody.OpenAsync(connection, key, versionId,
+                (from, c) => GetAsync(key, versionId, first + from, last, c), ct), cancellationToken);
+        await using var source = inflate && plain.Gzip ? new GZipStream(body, CompressionMode.Decompress) : body;
         var buffer = new byte[1 << 20];
         while (true)
         {
@@ -215,15 +219,28 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
         }
     }
 
-    private async Task<GetObjectResponse> GetAsync(string key, string versionId, long from, CancellationToken cancellationToken)
+    /// <summary>Ranges of a large download: 8 MiB like the AWS CLI's (smaller when lfs-s3.partsize is), at least 5 MiB.</summary>
+    private long DownloadPartSize => Math.Min(Options.PartSize, 8L << 20);
+
+    /// <summary>The version's bytes from <paramref name="from"/> to <paramref name="last"/> (inclusive; null: to the end).</summary>
+    private async Task<GetObjectResponse> GetAsync(string key, string versionId, long from, long? last, CancellationToken cancellationToken)
     {
         var request = new GetObjectRequest { BucketName = Options.Bucket, Key = key, VersionId = Version(versionId) };
-        if (from > 0)
+        if (from > 0 || last is not null)
         {
-            request.ByteRange = new ByteRange($"bytes={from}-");
+            request.ByteRange = new ByteRange($"bytes={from}-{last}");
         }
 
-        return await Call(key, c => c.GetObjectAsync(request, cancellationToken));
+        var response = await Call(key, c => c.GetObjectAsync(request, cancellationToken));
+        if (last is not null && response.ContentLength != last - from + 1)
+        {
+            // A server that ignores ranges answers with the whole object: those are not the bytes asked for.
+            response.Dispose();
+            throw new StoreException(ErrorCodes.IntegrityError,
+                $"{Describe(key)} version {versionId}: asked for bytes {from}-{last}, S3 sent {response.ContentLength} bytes");
+        }
+
+        return response;
     }
 
     public async Task<StoredCopy> StoredCopyAsync(string key, string versionId, CancellationToken cancellationToken)
@@ -331,29 +348,40 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
     public async Task<string?> GetOidAsync(string key, string versionId, CancellationToken cancellationToken) =>
         (await HeadAsync(key, versionId, cancellationToken)).Metadata[OidMetadata];
 
+    /// <summary>
+    /// A copy of the version as the key's new latest: one CopyObject, or above the multipart threshold (and always above
+    /// S3's 5 GB limit of one CopyObject) parallel UploadPartCopy requests; both server-side.
+    /// </summary>
     public async Task<string> PromoteAsync(string key, string versionId, CancellationToken cancellationToken)
     {
-        // CopyObject takes objects up to 5 GB; larger ones would need UploadPartCopy (not done yet).
-        var request = new CopyObjectRequest
-        {
-            SourceBucket = Options.Bucket,
-            SourceKey = key,
-            SourceVersionId = versionId,
-            DestinationBucket = Options.Bucket,
-            DestinationKey = key,
-            MetadataDirective = S3MetadataDirective.COPY,
-        };
-        Encrypt(request);
+        var head = await HeadAsync(key, versionId, cancellationToken);
+        var oid = head.Metadata[OidMetadata] ?? "";
         string? copied;
         try
         {
-            copied = (await Call(key, c => c.CopyObjectAsync(request, cancellationToken))).VersionId;
+            if (head.ContentLength > Math.Min(Options.MultipartThreshold, MaxSingleCopy))
+            {
+                copied = await CopyInPartsAsync(Options.Bucket, key, versionId, head.ContentLength, key, oid, CodingOf(head), cancellationToken);
+            }
+            else
+            {
+                var request = new CopyObjectRequest
+                {
+                    SourceBucket = Options.Bucket,
+                    SourceKey = key,
+                    SourceVersionId = versionId,
+                    DestinationBucket = Options.Bucket,
+                    DestinationKey = key,
+                    MetadataDirective = S3MetadataDirective.COPY,
+                };
+                Encrypt(request);
+                copied = (await Call(key, c => c.CopyObjectAsync(request, cancellationToken))).VersionId;
+            }
         }
         catch (StoreException ex) when (CannotCopy(ex))
         {
             // radosgw 16 cannot copy encrypted objects: the bytes go through this machine instead.
-            var head = await HeadAsync(key, versionId, cancellationToken);
-            return await ThroughThisMachineAsync(this, key, versionId, key, head.Metadata[OidMetadata] ?? "", CodingOf(head), ex.Message, cancellationToken)
+            return await ThroughThisMachineAsync(this, key, versionId, key, oid, CodingOf(head), ex.Message, cancellationToken)
                 ?? throw new StoreException(ErrorCodes.Internal, $"S3 returned no version id for {Describe(key)}");
         }
 
@@ -449,7 +477,13 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
             return;
         }
 
-        await InPartsAsync(key, size, oid, coding, async (uploadId, number, first, length, ct) =>
+        await CopyInPartsAsync(sourceBucket, sourceKey, sourceVersionId, size, key, oid, coding, cancellationToken);
+    }
+
+    /// <summary>A server-side copy in parts (UploadPartCopy, <c>ParallelParts</c> at a time); returns the new version id.</summary>
+    private Task<string?> CopyInPartsAsync(string sourceBucket, string sourceKey, string sourceVersionId, long size, string key, string oid,
+        Coding? coding, CancellationToken cancellationToken) =>
+        InPartsAsync(key, size, oid, coding, async (uploadId, number, first, length, ct) =>
         {
             var part = new CopyPartRequest
             {
@@ -465,7 +499,6 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
             };
             return (await Call(key, c => c.CopyPartAsync(part, ct))).ETag;
         }, cancellationToken);
-    }
 
     /// <summary>
     /// A copy made by downloading the version's stored bytes to a temporary file and writing them again, coding and

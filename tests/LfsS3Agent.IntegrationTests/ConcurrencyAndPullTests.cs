@@ -63,4 +63,34 @@ public sealed class ConcurrencyAndPullTests
 
         Assert.Equal(v2, File.ReadAllBytes(Path.Combine(clone, "shared.bin")));
     }
+
+    [Fact]
+    public async Task Push_EightVersionsOfOneFile_PromotedAtMostOnceAndUsageAndPruneCountEveryVersionAsReferenced()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        byte[] head = [];
+        for (var i = 0; i < 8; i++)
+        {
+            head = Sandbox.WriteRandom(work, "doc.bin", 3000 + i, 40 + i);
+            box.CommitAll(work, $"v{i}");
+        }
+
+        // One push: git-lfs's eight agent processes each upload some versions and each end by settling the latest.
+        box.Git(work, "push", "-q", "origin", "main").AssertOk();
+
+        var versions = (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key == "my-repo/doc.bin").ToList();
+        Assert.InRange(versions.Count, 8, 9);
+        using (var latest = await TestEnvironment.Admin.GetObjectAsync(bucket, "my-repo/doc.bin"))
+        using (var bytes = new MemoryStream())
+        {
+            await latest.ResponseStream.CopyToAsync(bytes);
+            Assert.Equal(head, bytes.ToArray());
+        }
+
+        using var usage = System.Text.Json.JsonDocument.Parse(box.Agent(work, "usage", "--json").AssertOk().Stdout);
+        Assert.Equal(0, usage.RootElement.GetProperty("total").GetProperty("unreferencedBytes").GetInt64());
+        Assert.Contains("would delete 0 versions", box.Agent(work, "prune", "--grace", "0").AssertOk().Stdout);
+    }
 }

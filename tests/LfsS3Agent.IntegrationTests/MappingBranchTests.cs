@@ -138,6 +138,35 @@ public sealed class MappingBranchTests
     }
 
     [Fact]
+    public async Task CloneThatKnowsNoVersion_ManySmallFilesInOneFolder_OneGetPerObjectAndOneSharedListing()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        var files = Enumerable.Range(0, 24).ToDictionary(i => $"assets/f{i}.bin", i => Sandbox.WriteRandom(work, $"assets/f{i}.bin", 2000 + i, 50 + i));
+        box.CommitAndPush(work, "many");
+        // The mapping never reached this remote (pushed by an older release, or a fork's contribution): no clone knows a version.
+        box.Git(box.Origin, "update-ref", "-d", "refs/heads/lfs-s3").AssertOk();
+        using var proxy = new FaultProxy(TestEnvironment.Endpoint, _ => ProxyAction.Forward);
+
+        var clone = Path.Combine(box.Root, "carol");
+        box.Run("git", box.Root, ["clone", "-q", box.Origin, clone], extraEnv: new Dictionary<string, string?> { ["LFS_S3_ENDPOINT"] = proxy.Url }).AssertOk();
+
+        foreach (var (path, data) in files)
+        {
+            Assert.Equal(data, File.ReadAllBytes(Path.Combine(clone, path)));
+        }
+
+        var requests = proxy.Requests;
+        var objectGets = requests.Where(r => r.Method == "GET" && r.Path.EndsWith(".bin", StringComparison.Ordinal)).GroupBy(r => r.Path).ToList();
+        Assert.Equal(files.Count, objectGets.Count);
+        Assert.All(objectGets, g => Assert.Single(g));
+        // The eight agent processes share one listing of the folder; the listing tells each object's version (one of its size).
+        Assert.Single(requests, r => r.Target.Contains("versions", StringComparison.Ordinal));
+        Assert.DoesNotContain(requests, r => r.Method == "HEAD");
+    }
+
+    [Fact]
     public async Task ShallowSingleBranchClone_AndCloneOfAPushedNonHeadBranch_GetEveryFile()
     {
         var bucket = await TestEnvironment.CreateBucketAsync();

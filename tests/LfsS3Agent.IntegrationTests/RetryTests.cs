@@ -66,4 +66,41 @@ public sealed class RetryTests
         Assert.Equal(2, puts.Count);
         Assert.All(puts.Values, count => Assert.Equal(2, count));
     }
+
+    [Fact]
+    public async Task Clone_LargeObject_FetchedInParallelRangesAndABrokenRangeResumedAlone()
+    {
+        const int size = 24 << 20;
+        const int part = 5 << 20;
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        byte[] data = [];
+        var broken = 0;
+        // The third part's first answer breaks off after 1 MiB (of the right bytes).
+        using var proxy = new FaultProxy(TestEnvironment.Endpoint, r =>
+            r.Method == "GET" && r.Path.EndsWith("/big.bin", StringComparison.Ordinal) && r.Headers.GetValueOrDefault("Range") == $"bytes={2 * part}-{(3 * part) - 1}"
+            && Interlocked.Increment(ref broken) == 1
+                ? ProxyAction.Respond(206, [("Content-Range", $"bytes {2 * part}-{(3 * part) - 1}/{size}")], data[(2 * part)..((2 * part) + (1 << 20))], contentLength: part)
+                : ProxyAction.Forward);
+        using var box = new Sandbox();
+        box.Env["LFS_S3_PART_SIZE"] = "5MiB";
+        var work = box.CreateRepository(bucket, initExtra: ["--endpoint", proxy.Url]);
+        data = Sandbox.WriteRandom(work, "big.bin", size, 7);
+        box.CommitAndPush(work, "big");
+        var before = proxy.Requests.Count;
+
+        var clone = Path.Combine(box.Root, "clone");
+        box.Git(box.Root, "clone", "-q", box.Origin, clone).AssertOk();
+
+        Assert.Equal(data, File.ReadAllBytes(Path.Combine(clone, "big.bin")));
+        var gets = proxy.Requests.Skip(before).Where(r => r.Method == "GET" && r.Path.EndsWith("/big.bin", StringComparison.Ordinal))
+            .Select(r => r.Headers.GetValueOrDefault("Range") ?? "all").Order(StringComparer.Ordinal).ToList();
+        // One plain GET (its first part read, the rest left to the ranges), each other part once, and the broken
+        // part resumed from where it broke: no part and no object fetched again from its start.
+        string[] expected =
+        [
+            "all", $"bytes={part}-{(2 * part) - 1}", $"bytes={2 * part}-{(3 * part) - 1}", $"bytes={(2 * part) + (1 << 20)}-{(3 * part) - 1}",
+            $"bytes={3 * part}-{(4 * part) - 1}", $"bytes={4 * part}-{size - 1}",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), gets);
+    }
 }

@@ -171,14 +171,14 @@ public abstract class ObjectStoreContract
         return (path, data, Convert.ToHexStringLower(SHA256.HashData(data)));
     }
 
-    private static async Task<byte[]> ReadAsync(IObjectStore store, string key, string version)
+    protected static async Task<byte[]> ReadAsync(IObjectStore store, string key, string version)
     {
         var buffer = new MemoryStream();
         await store.DownloadAsync(key, version, buffer, new RecordingProgress(), default);
         return buffer.ToArray();
     }
 
-    private sealed class RecordingProgress : IProgressReporter
+    protected sealed class RecordingProgress : IProgressReporter
     {
         public long Max { get; private set; }
 

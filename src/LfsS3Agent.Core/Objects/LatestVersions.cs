@@ -31,9 +31,13 @@ public static class LatestVersions
         return local is not null && (theirs is null || await git.IsAncestorAsync(theirs, local, cancellationToken)) ? local : theirs ?? "HEAD";
     }
 
-    /// <summary>Promotes <paramref name="target"/>'s version wherever this process wrote or found other content at its path; returns how many.</summary>
+    /// <summary>
+    /// Promotes <paramref name="target"/>'s version wherever this process wrote or found other content at its path; returns how many.
+    /// The agent processes of one push take turns (<paramref name="lockPath"/>), each looking afresh: a key whose latest
+    /// version already holds the target's content (another process promoted it) is left alone, so a push promotes a key once.
+    /// </summary>
     public static async Task<int> SettleAsync(IGit git, KeyLayout layout, IObjectStore store, string target,
-        IReadOnlyCollection<(string Path, string Oid, long Size)> uploads, ILogger logger, CancellationToken cancellationToken)
+        IReadOnlyCollection<(string Path, string Oid, long Size)> uploads, string lockPath, ILogger logger, CancellationToken cancellationToken)
     {
         if (uploads.Count == 0)
         {
@@ -47,12 +51,20 @@ public static class LatestVersions
         var suspects = uploads.Where(u => blobs.TryGetValue(u.Path, out var blob) && blob != LfsPointer.BlobId(u.Oid, u.Size))
             .Select(u => (blobs[u.Path], u.Path)).Distinct().ToList();
         var promoted = 0;
-        // A fresh finder: the versions this process just wrote must be in its listings.
+        var pointers = await new PointerScanner(git).ReadAsync(suspects, cancellationToken);
+        if (pointers.Count == 0)
+        {
+            return 0;
+        }
+
+        using var turn = FileLock.Acquire(lockPath, TimeSpan.FromMinutes(5));
+        // A fresh finder, inside the turn: the versions this process and the others just wrote or promoted must be in its listings.
         var finder = new VersionFinder(store, compressed: true);
-        foreach (var (pointer, path) in await new PointerScanner(git).ReadAsync(suspects, cancellationToken))
+        foreach (var (pointer, path) in pointers)
         {
             var key = layout.KeyFor(path);
-            if (await finder.FindVersionAsync(key, pointer.Oid, pointer.Size, cancellationToken) is { IsLatest: false } version)
+            if (await finder.FindVersionAsync(key, pointer.Oid, pointer.Size, cancellationToken) is { IsLatest: false } version
+                && !await LatestHoldsAsync(finder, key, pointer.Oid, cancellationToken))
             {
                 var copy = await store.PromoteAsync(key, version.VersionId, cancellationToken);
                 Log.Promoted(logger, store.Describe(key), version.VersionId, copy);
@@ -62,4 +74,9 @@ public static class LatestVersions
 
         return promoted;
     }
+
+    /// <summary>The key's latest version is recorded as the object already (a copy an earlier promote made, compressed or not).</summary>
+    private static async Task<bool> LatestHoldsAsync(VersionFinder finder, string key, string oid, CancellationToken cancellationToken) =>
+        (await finder.VersionsAsync(key, cancellationToken)).FirstOrDefault(v => v.IsLatest) is { } latest
+        && await finder.OidAsync(key, latest.VersionId, cancellationToken) == oid;
 }

@@ -78,8 +78,10 @@ public sealed class ObjectLocator
     /// </summary>
     /// <param name="orphanAlways">Also look under the reserved key when the object has paths (downloads: an object
     /// pushed before its path was known); "already stored?" looks there only for an object without paths.</param>
+    /// <param name="unconfirmed">Downloads: a key with exactly one version of the object's size yields that version
+    /// unconfirmed (no HEAD; the download checks the bytes), before the confirmed search of the same key.</param>
     public async IAsyncEnumerable<Candidate> CandidatesAsync(string oid, long size, IEnumerable<string>? morePaths = null,
-        bool orphanAlways = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        bool orphanAlways = true, bool unconfirmed = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var seen = new HashSet<(string, string)>();
         var claims = await _mapping.HintsAsync(oid, problem => Log.MappingLineSkipped(_logger, problem), cancellationToken);
@@ -111,9 +113,16 @@ public sealed class ObjectLocator
         var orphan = _layout.OrphanKey(oid);
         foreach (var key in _layout.CandidateKeys(paths, oid).Where(k => k != orphan || orphanAlways || paths.Count == 0))
         {
+            var source = key == orphan ? CandidateSource.Orphan : CandidateSource.Path;
+            if (unconfirmed && await TryListAsync(key, cancellationToken) is { } listed
+                && listed.Where(v => v.Size == size).Take(2).ToList() is [var only] && seen.Add((key, only.VersionId)))
+            {
+                yield return new Candidate(new MappingEntry(oid, size, only.VersionId, key), source, Confirmed: false);
+            }
+
             if (await TryFindAsync(key, oid, size, cancellationToken) is { } found && seen.Add((found.Key, found.VersionId)))
             {
-                yield return new Candidate(found, key == orphan ? CandidateSource.Orphan : CandidateSource.Path, Confirmed: true);
+                yield return new Candidate(found, source, Confirmed: true);
             }
         }
     }
@@ -133,6 +142,19 @@ public sealed class ObjectLocator
     /// <summary>Records a version just written, for the other processes' shared listings.</summary>
     public void Written(string key, string versionId, long size) => _finder.Written(key, versionId, size);
 
+    /// <summary>The key's versions, or null when it cannot be listed (the confirmed search then says why).</summary>
+    private async Task<IReadOnlyList<StoredVersion>?> TryListAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _finder.VersionsAsync(key, cancellationToken);
+        }
+        catch (StoreException ex) when (IsAboutTheCandidate(ex))
+        {
+            return null;
+        }
+    }
+
     /// <summary>A key that cannot be listed (not allowed, not a valid key) holds nothing we can use: on to the next.</summary>
     private async Task<MappingEntry?> TryFindAsync(string key, string oid, long size, CancellationToken cancellationToken)
     {
@@ -151,7 +173,7 @@ public sealed class ObjectLocator
     public async Task<Located> LocateAsync(string oid, long size, IEnumerable<string>? morePaths, CancellationToken cancellationToken)
     {
         var rejected = new List<string>();
-        await foreach (var candidate in CandidatesAsync(oid, size, morePaths, orphanAlways: false, cancellationToken))
+        await foreach (var candidate in CandidatesAsync(oid, size, morePaths, orphanAlways: false, cancellationToken: cancellationToken))
         {
             string? reason;
             try
@@ -214,7 +236,7 @@ public sealed class ObjectLocator
         CancellationToken cancellationToken)
     {
         var rejected = new List<string>();
-        await foreach (var candidate in CandidatesAsync(oid, size, null, cancellationToken: cancellationToken))
+        await foreach (var candidate in CandidatesAsync(oid, size, null, unconfirmed: true, cancellationToken: cancellationToken))
         {
             try
             {

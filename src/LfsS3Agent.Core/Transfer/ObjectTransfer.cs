@@ -62,10 +62,11 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
     private async Task<string?> TransferAsync(Workspace workspace, bool upload, TransferItem item, IProgressReporter progress,
         CancellationToken cancellationToken)
     {
-        // One locator for the process: for a push, folder listings answer "already stored?" for many files at once.
+        // One locator for the process: folder listings shared by the processes answer "already stored?" for a push and
+        // "which version?" for a download the mapping does not know, for many files at once.
         if (_locator is null)
         {
-            _locator = workspace.CreateLocator(logger, folderListings: upload, compressed: !upload || workspace.Compression.Enabled);
+            _locator = workspace.CreateLocator(logger, folderListings: true, compressed: !upload || workspace.Compression.Enabled);
             _locator.FetchFrom = upload ? null : remote;
         }
 
@@ -252,10 +253,11 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         {
             // git-lfs ends every agent only after all uploads finished, so no later upload can undo this.
             var target = await LatestVersions.TargetAsync(workspace.Repository.Git, remote, cancellationToken);
-            await LatestVersions.SettleAsync(workspace.Repository.Git, workspace.Layout, workspace.Store, target, _uploads, logger, cancellationToken);
+            await LatestVersions.SettleAsync(workspace.Repository.Git, workspace.Layout, workspace.Store, target, _uploads,
+                workspace.Database.LockPath("promote.lock"), logger, cancellationToken);
             _uploads.Clear();
         }
-        catch (LfsS3Exception ex)
+        catch (Exception ex) when (ex is LfsS3Exception or IOException)
         {
             Log.PromoteFailed(logger, ex.Message, ex);
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
+using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -68,7 +69,8 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
 
         Lists the repository's prefix once (all versions) and reports, per top-level folder and in total: objects,
         current and non-current versions and their bytes, and how many bytes are referenced by history (the
-        stored version of an LFS object that some commit of some ref points at, as the agent would find it)
+        stored version of an LFS object that some commit of some ref points at, as the agent would find it, and
+        copies of it that a push made to keep the default branch's content the latest)
         versus unreferenced (interrupted pushes, rewritten history, uploads from outside git). The monthly cost
         is an estimate: all bytes times lfs-s3.pricepergb (default 0.023, S3 Standard's list price per
         GB-month in us-east-1; requests, transfer and other storage classes are not included). Referenced versions
@@ -98,8 +100,8 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         var progress = new TerminalProgress("finding the stored versions of history's objects", pointers.Count);
         // Each referenced version with its object's size: a version smaller than its object is stored compressed.
         var history = await locator.LocateAllAsync(pointers, progress.Step, cancellationToken);
-        var referenced = history.Versions;
         var notStored = history.Missing.Count;
+        var referenced = await WithCopiesAsync(versions, history.Versions, locator, pointers.Select(p => p.Oid).ToHashSet(StringComparer.Ordinal), cancellationToken);
         progress.Done();
 
         var folders = versions
@@ -108,8 +110,8 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             .OrderBy(f => f.Folder, StringComparer.Ordinal)
             .ToList();
         var total = Summarise("(total)", versions, referenced);
-        var compressed = versions.Where(v => referenced.TryGetValue((v.Key, v.VersionId), out var size) && v.Size < size)
-            .Select(v => (v.Size, Object: referenced[(v.Key, v.VersionId)])).ToList();
+        var compressed = versions.Where(v => history.Versions.TryGetValue((v.Key, v.VersionId), out var size) && v.Size < size)
+            .Select(v => (v.Size, Object: history.Versions[(v.Key, v.VersionId)])).ToList();
         var compression = new CompressionUsage(compressed.Count, compressed.Sum(c => c.Size), compressed.Sum(c => c.Object),
             compressed.Count == 0 ? 1 : Math.Round((double)compressed.Sum(c => c.Size) / compressed.Sum(c => c.Object), 3));
         var price = workspace.Settings.PricePerGb;
@@ -147,6 +149,33 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
 
     /// <summary>The top-level folder of a path under the prefix; files directly in it count as "(top level)".</summary>
     private static string Folder(string path) => path.IndexOf('/') is > 0 and var slash ? path[..slash] + "/" : "(top level)";
+
+    /// <summary>
+    /// The located versions and their copies: a version of the same key and stored size recorded as an object of
+    /// history (a promote made the default branch's content the latest again) holds bytes history needs, and prune
+    /// keeps it, so it is referenced here too. Only such look-alikes are asked for their OID.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<(string Key, string VersionId), long>> WithCopiesAsync(IReadOnlyList<StoredVersion> versions,
+        IReadOnlyDictionary<(string Key, string VersionId), long> located, ObjectLocator locator, HashSet<string> oids, CancellationToken cancellationToken)
+    {
+        var objectSizes = new Dictionary<(string, long), long>();
+        foreach (var v in versions.Where(v => located.ContainsKey((v.Key, v.VersionId))))
+        {
+            objectSizes[(v.Key, v.Size)] = located[(v.Key, v.VersionId)];
+        }
+
+        var result = new System.Collections.Concurrent.ConcurrentDictionary<(string Key, string VersionId), long>(located);
+        var lookAlikes = versions.Where(v => !located.ContainsKey((v.Key, v.VersionId)) && objectSizes.ContainsKey((v.Key, v.Size))).ToList();
+        await Parallel.ForEachAsync(lookAlikes, new ParallelOptions { MaxDegreeOfParallelism = locator.Parallelism, CancellationToken = cancellationToken },
+            async (v, ct) =>
+            {
+                if (await locator.OidAsync(v.Key, v.VersionId, ct) is { } oid && oids.Contains(oid))
+                {
+                    result[(v.Key, v.VersionId)] = objectSizes[(v.Key, v.Size)];
+                }
+            });
+        return result;
+    }
 
     private static FolderUsage Summarise(string folder, IEnumerable<StoredVersion> versions, IReadOnlyDictionary<(string Key, string VersionId), long> referenced)
     {

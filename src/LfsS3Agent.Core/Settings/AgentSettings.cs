@@ -148,7 +148,7 @@ public sealed class AgentSettings
         null => SseKmsKeyId is null ? null : "aws:kms",
         "aes256" => "AES256",
         "aws:kms" or "kms" => "aws:kms",
-        var other => throw Invalid(SettingNames.Sse, other, "AES256 or aws:kms"),
+        _ => throw Invalid(SettingNames.Sse, Get(SettingNames.Sse)!, "AES256 or aws:kms"),
     };
 
     public string? SseKmsKeyId => Get(SettingNames.SseKmsKeyId);

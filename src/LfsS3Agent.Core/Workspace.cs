@@ -70,11 +70,17 @@ public sealed class Workspace : IDisposable
         : Repository.LfsTempDir;
 
     /// <summary>Opens the workspace of the repository the process runs in: the one opening sequence, step by step below.</summary>
-    public static async Task<Workspace> OpenAsync(ProcessEnvironment environment, IObjectStoreFactory storeFactory,
+    public static Task<Workspace> OpenAsync(ProcessEnvironment environment, IObjectStoreFactory storeFactory,
+        CancellationToken cancellationToken) => OpenAsync(environment, storeFactory, forDownloads: false, cancellationToken);
+
+    /// <param name="forDownloads">Only downloads: the storage this clone trusts is read, whatever the checked-out commit names.</param>
+    public static async Task<Workspace> OpenAsync(ProcessEnvironment environment, IObjectStoreFactory storeFactory, bool forDownloads,
         CancellationToken cancellationToken)
     {
         var repository = await RepositoryAsync(environment, cancellationToken);
-        var settings = await StoreSettingsAsync(repository, environment, cancellationToken: cancellationToken);
+        var settings = forDownloads
+            ? await DownloadSettingsAsync(repository, environment, cancellationToken)
+            : await StoreSettingsAsync(repository, environment, cancellationToken: cancellationToken);
         return new Workspace(repository, settings, storeFactory.Create(settings));
     }
 
@@ -97,6 +103,19 @@ public sealed class Workspace : IDisposable
             await TrustedStorage.CheckAsync(repository, settings, cancellationToken);
         }
 
+        return settings;
+    }
+
+    /// <summary>
+    /// Step two for downloads only: trust guards where bytes go, not which commit is checked out, so downloads use the
+    /// storage this clone trusts instead of failing on the one an older commit names.
+    /// </summary>
+    public static async Task<AgentSettings> DownloadSettingsAsync(GitRepository repository, ProcessEnvironment environment,
+        CancellationToken cancellationToken)
+    {
+        var settings = await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken);
+        settings = TrustedStorage.ForDownloads(repository, settings);
+        settings.RequireStore();
         return settings;
     }
 

@@ -22,6 +22,8 @@ internal static class S3Errors
         {
             case StoreException store:
                 return store;
+            case var _ when Silent(ex) is { } silent:
+                return new StoreException(ErrorCodes.Unavailable, silent.Message, inner: silent);
             case AmazonS3Exception s3:
                 return FromS3(s3, target, where);
             case AmazonServiceException service when service.StatusCode == 0 && service.InnerException is { } inner:
@@ -88,6 +90,20 @@ internal static class S3Errors
                 $"bucket \"{target.Bucket}\" is in another region than {target.Region}: set `git config lfs-s3.region <region>`", inner: ex),
             _ => new StoreException(ErrorCodes.Internal, $"S3 error on {where}: HTTP {status} {said}", inner: ex),
         };
+    }
+
+    /// <summary>An attempt given up on silence (lfs-s3.timeout), however the SDK wrapped it.</summary>
+    private static SilentEndpointException? Silent(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is SilentEndpointException silent)
+            {
+                return silent;
+            }
+        }
+
+        return null;
     }
 
     private static StoreException Transient(AmazonS3Exception ex, string where, string said) =>

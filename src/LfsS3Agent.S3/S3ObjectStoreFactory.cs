@@ -43,7 +43,9 @@ public sealed class S3ObjectStoreFactory(ILogger? logger = null) : IObjectStoreF
             // other S3-compatible servers; WHEN_REQUIRED works with them and with AWS alike.
             RequestChecksumCalculation = options.ChecksumWhenSupported ? RequestChecksumCalculation.WHEN_SUPPORTED : RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = options.ChecksumWhenSupported ? ResponseChecksumValidation.WHEN_SUPPORTED : ResponseChecksumValidation.WHEN_REQUIRED,
-            Timeout = TimeSpan.FromMinutes(10),
+            // Timeouts on silence, not on duration: a black-holed endpoint fails an attempt after lfs-s3.timeout of
+            // silence, while a large transfer that keeps moving is never cut (no whole-request timeout).
+            HttpClientFactory = new SilenceTimeoutHttpClientFactory(options.Silence),
         };
         if (options.Endpoint is not null)
         {

@@ -24,8 +24,12 @@ public sealed record S3Options(
     IReadOnlyDictionary<string, string> AwsVariables,
     string Prefix = "",
     string? Sse = null,
-    string? KmsKeyId = null)
+    string? KmsKeyId = null,
+    TimeSpan? Timeout = null)
 {
+    /// <summary>How long one attempt may stay silent (<c>lfs-s3.timeout</c>).</summary>
+    public TimeSpan Silence => Timeout ?? AgentSettings.DefaultTimeout;
+
     /// <summary>Where requests go, for messages.</summary>
     public string EndpointDescription => Endpoint ?? $"AWS region {Region}";
 
@@ -51,7 +55,8 @@ public sealed record S3Options(
             settings.AwsVariables,
             settings.Prefix,
             settings.Sse,
-            settings.SseKmsKeyId);
+            settings.SseKmsKeyId,
+            settings.Timeout);
     }
 
     public string? Aws(string name) => AwsVariables.TryGetValue(name, out var value) && value.Length > 0 ? value : null;

@@ -12,7 +12,7 @@ namespace LfsS3Agent.Tests;
 /// </summary>
 public sealed class S3RetryTests
 {
-    private static IObjectStore Store(string endpoint, int maxRetries, ILogger? logger = null)
+    internal static IObjectStore Store(string endpoint, int maxRetries, ILogger? logger = null, string? timeout = null)
     {
         var env = new Dictionary<string, string>
         {
@@ -21,6 +21,11 @@ public sealed class S3RetryTests
             ["AWS_EC2_METADATA_DISABLED"] = "true",
         };
         var git = new Dictionary<string, string> { ["lfs-s3.maxretries"] = maxRetries.ToString() };
+        if (timeout is not null)
+        {
+            git["lfs-s3.timeout"] = timeout;
+        }
+
         var repo = new Dictionary<string, string> { ["lfs-s3.bucket"] = "bucket", ["lfs-s3.endpoint"] = endpoint };
         return new S3ObjectStoreFactory(logger).Create(SettingsResolver.Resolve(env, git, repo));
     }

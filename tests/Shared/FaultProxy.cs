@@ -12,10 +12,23 @@ public sealed record ProxyRequest(int Seq, string Method, string Target, IReadOn
     public string Path => Target.Split('?')[0];
 }
 
-/// <summary>What the proxy does with a request: forward it, or answer with these raw bytes and close.</summary>
-public sealed record ProxyAction(byte[]? Raw)
+/// <summary>
+/// What the proxy does with a request: forward it, or answer with these raw bytes and close; or swallow it (read
+/// everything, answer nothing, as a firewall black hole does); with <c>Chunk</c> and <c>Pause</c>, the answer (or
+/// both directions of a forwarded request) trickles: that many bytes, then a pause, and so on.
+/// </summary>
+public sealed record ProxyAction(byte[]? Raw, bool Swallow = false, int Chunk = 0, TimeSpan Pause = default)
 {
     public static readonly ProxyAction Forward = new((byte[]?)null);
+
+    /// <summary>Accepts the connection, reads the request and never answers.</summary>
+    public static readonly ProxyAction BlackHole = new(null, Swallow: true);
+
+    /// <summary>Forwards the request, passing on at most <paramref name="chunk"/> bytes per <paramref name="pause"/> each way.</summary>
+    public static ProxyAction ForwardSlowly(int chunk, TimeSpan pause) => new(null, Chunk: chunk, Pause: pause);
+
+    /// <summary>The same answer, sent <paramref name="chunk"/> bytes per <paramref name="pause"/>.</summary>
+    public ProxyAction Slowly(int chunk, TimeSpan pause) => this with { Chunk = chunk, Pause = pause };
 
     /// <summary>An S3-style error response.</summary>
     public static ProxyAction Error(int status, string code) => Respond(status, [],
@@ -99,6 +112,12 @@ public sealed class FaultProxy : IDisposable
                 var request = new ProxyRequest(Interlocked.Increment(ref _seq), first[0], first[1], headers);
                 _requests.Enqueue(request);
                 var action = _decide(request);
+                if (action.Swallow)
+                {
+                    await DrainAsync(stream, long.MaxValue);
+                    return;
+                }
+
                 if (action.Raw is { } raw)
                 {
                     // The body the client may still be sending is drained, so it reads our answer, not a reset.
@@ -107,13 +126,13 @@ public sealed class FaultProxy : IDisposable
                         await DrainAsync(stream, long.Parse(length) - rest.Length);
                     }
 
-                    await stream.WriteAsync(raw);
+                    await CopySlowlyAsync(new MemoryStream(raw), stream, action);
                     await stream.FlushAsync();
                     client.Client.Shutdown(SocketShutdown.Send);
                     return;
                 }
 
-                await ForwardAsync(stream, lines, rest);
+                await ForwardAsync(stream, lines, rest, action);
             }
             catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
             {
@@ -122,7 +141,7 @@ public sealed class FaultProxy : IDisposable
         }
     }
 
-    private async Task ForwardAsync(NetworkStream client, string[] lines, byte[] rest)
+    private async Task ForwardAsync(NetworkStream client, string[] lines, byte[] rest, ProxyAction action)
     {
         using var upstream = new TcpClient();
         await upstream.ConnectAsync(_upstream!.Host, _upstream.Port);
@@ -131,9 +150,28 @@ public sealed class FaultProxy : IDisposable
                    + "\r\nConnection: close\r\n\r\n";
         await server.WriteAsync(Encoding.ASCII.GetBytes(head));
         await server.WriteAsync(rest);
-        var up = client.CopyToAsync(server);
-        await server.CopyToAsync(client);
+        var up = CopySlowlyAsync(client, server, action);
+        await CopySlowlyAsync(server, client, action);
         await client.FlushAsync();
+    }
+
+    /// <summary>Copies everything, at the action's pace when it has one.</summary>
+    private static async Task CopySlowlyAsync(Stream from, Stream to, ProxyAction action)
+    {
+        if (action.Chunk <= 0)
+        {
+            await from.CopyToAsync(to);
+            return;
+        }
+
+        var buffer = new byte[action.Chunk];
+        int read;
+        while ((read = await from.ReadAsync(buffer)) > 0)
+        {
+            await to.WriteAsync(buffer.AsMemory(0, read));
+            await to.FlushAsync();
+            await Task.Delay(action.Pause);
+        }
     }
 
     private static async Task<(string? Head, byte[] Body)> ReadHeadAsync(NetworkStream stream)

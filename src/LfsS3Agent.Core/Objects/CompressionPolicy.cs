@@ -70,6 +70,13 @@ public sealed class CompressionPolicy(IReadOnlyList<string> patterns, bool auto,
             File.Delete(target);
             return null;
         }
+        catch (IOException ex) when (VerifiedDownload.IsDiskFull(ex))
+        {
+            File.Delete(target);
+            throw new LfsS3Exception(ErrorCodes.InsufficientStorage,
+                $"no space left on the device of {directory} to compress {path ?? Path.GetFileName(file)} ({size} bytes) before uploading it: "
+                + "free some space there and push again (or store it as is: git config lfs-s3.compress none)", ex);
+        }
         catch
         {
             File.Delete(target);

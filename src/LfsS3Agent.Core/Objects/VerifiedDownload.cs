@@ -38,7 +38,7 @@ public static class VerifiedDownload
     }
 
     /// <summary>ENOSPC (28) on Unix, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>
-    private static bool IsDiskFull(IOException ex) => (ex.HResult & 0xFFFF) is 28 or 112 or 39;
+    internal static bool IsDiskFull(IOException ex) => (ex.HResult & 0xFFFF) is 28 or 112 or 39;
 
     /// <summary>Reads the version and checks it is the object, keeping nothing (verify --content).</summary>
     public static Task CheckAsync(IObjectStore store, MappingEntry entry, string oid, long size, CancellationToken cancellationToken) =>

@@ -109,6 +109,25 @@ public sealed class AgentSettings
 
     public int MaxRetries => Math.Clamp(GetInt(SettingNames.MaxRetries) ?? DefaultMaxRetries, 0, 20);
 
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long S3 may stay silent within one attempt: 30s, 2m, or seconds; a timeout on silence, never on duration.</summary>
+    public TimeSpan Timeout => Get(SettingNames.Timeout) is { } v
+        ? ParseDuration(v) is { } t && t > TimeSpan.Zero ? t : throw Invalid(SettingNames.Timeout, v, "a duration such as 30s, 2m or 45")
+        : DefaultTimeout;
+
+    private static TimeSpan? ParseDuration(string text)
+    {
+        var s = text.Trim().ToLowerInvariant();
+        var (number, unit) = s.EndsWith("ms", StringComparison.Ordinal) ? (s[..^2], 0.001)
+            : s.EndsWith('s') ? (s[..^1], 1.0)
+            : s.EndsWith('m') ? (s[..^1], 60.0)
+            : (s, 1.0);
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n is > 0 and < 86400
+            ? TimeSpan.FromSeconds(n * unit)
+            : null;
+    }
+
     public string InstanceMetadata => (Get(SettingNames.InstanceMetadata) ?? "auto").ToLowerInvariant();
 
     public string? LogFile => Get(SettingNames.LogFile);
@@ -129,7 +148,7 @@ public sealed class AgentSettings
         null => SseKmsKeyId is null ? null : "aws:kms",
         "aes256" => "AES256",
         "aws:kms" or "kms" => "aws:kms",
-        var other => throw Invalid(SettingNames.Sse, other, "AES256 or aws:kms"),
+        _ => throw Invalid(SettingNames.Sse, Get(SettingNames.Sse)!, "AES256 or aws:kms"),
     };
 
     public string? SseKmsKeyId => Get(SettingNames.SseKmsKeyId);

@@ -18,6 +18,7 @@ public static class SettingNames
     public static readonly SettingName PartSize = new("lfs-s3.partsize", "LFS_S3_PART_SIZE", true, "multipart part size (default 64MiB; raised for files above 640 GB)");
     public static readonly SettingName ParallelParts = new("lfs-s3.parallelparts", "LFS_S3_PARALLEL_PARTS", true, "parts uploaded or downloaded at once per object (default 4)");
     public static readonly SettingName MaxRetries = new("lfs-s3.maxretries", "LFS_S3_MAX_RETRIES", true, "retries of a failed S3 request (default 3)");
+    public static readonly SettingName Timeout = new("lfs-s3.timeout", "LFS_S3_TIMEOUT", true, "how long S3 may stay silent (no connection, no byte sent or received) before a request attempt is given up (default 30s: with the retries, an endpoint that swallows requests fails in about 2 minutes; a slow transfer that keeps moving is never cut)");
     public static readonly SettingName InstanceMetadata = new("lfs-s3.instancemetadata", "LFS_S3_INSTANCE_METADATA", false, "auto (default: only on EC2), true or false: ask the EC2 metadata service for credentials");
     public static readonly SettingName LogFile = new("lfs-s3.logfile", "LFS_S3_LOG_FILE", false, "also append logs to this file");
     public static readonly SettingName AllowOtherPrefixes = new("lfs-s3.allowotherprefixes", "LFS_S3_ALLOW_OTHER_PREFIXES", false, "true: follow mapping entries whose key lies outside this repository's prefix (default false: ignored)");
@@ -33,7 +34,7 @@ public static class SettingNames
     public static readonly IReadOnlyList<SettingName> All =
     [
         Store, Bucket, Prefix, Region, Endpoint, PathStyle, Profile, Checksum, MultipartThreshold, PartSize, ParallelParts,
-        MaxRetries, InstanceMetadata, AllowOtherPrefixes, LogFile, LogLevel, PricePerGb, Sse, SseKmsKeyId,
+        MaxRetries, Timeout, InstanceMetadata, AllowOtherPrefixes, LogFile, LogLevel, PricePerGb, Sse, SseKmsKeyId,
         Compress, CompressMinSaving, Parallelism, MappingBranch,
     ];
 

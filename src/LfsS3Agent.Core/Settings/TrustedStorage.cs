@@ -26,8 +26,7 @@ public static class TrustedStorage
             return;
         }
 
-        var trusted = File.ReadAllLines(path).Select(l => l.Split('\t', 2)).Where(p => p.Length == 2)
-            .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        var trusted = Read(path);
         // A value the user set themselves (environment, git config) overrides the commit's and is not compared.
         var changed = Names.Where(n => FromCommit(settings, n) && trusted.GetValueOrDefault(n.GitKey, "") != current[n.GitKey]).ToList();
         if (changed.Count == 0)
@@ -42,6 +41,37 @@ public static class TrustedStorage
             + $" (last changed in commit {(commit ?? "not yet committed")}). Transfers stop so that no commit"
             + " can send your files somewhere else; if the change is intended, run `git lfs-s3 trust`");
     }
+
+    /// <summary>
+    /// For downloads: the settings with the values this clone trusts in place of those the checked-out commit names (an
+    /// older commit names the storage as it was before a trusted change, such as a KMS key rotation). Downloads are checked
+    /// against their OID, so reading from the trusted storage is safe whatever the commit; first use remembers as above.
+    /// </summary>
+    public static AgentSettings ForDownloads(GitRepository repository, AgentSettings settings)
+    {
+        var path = FilePath(repository);
+        if (!File.Exists(path))
+        {
+            Record(repository, Committed(settings));
+            return settings;
+        }
+
+        var trusted = Read(path);
+        var result = settings;
+        foreach (var name in Names.Where(n => FromCommit(settings, n)))
+        {
+            var value = trusted.GetValueOrDefault(name.GitKey, "");
+            if (value != (settings.Find(name)?.Value ?? ""))
+            {
+                result = result.With(name, value, $"trusted by this clone ({name.GitKey}; git lfs-s3 trust)");
+            }
+        }
+
+        return result;
+    }
+
+    private static Dictionary<string, string> Read(string path) =>
+        File.ReadAllLines(path).Select(l => l.Split('\t', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
 
     private static bool FromCommit(AgentSettings settings, SettingName name) =>
         settings.Find(name) is not { } value || value.Source.StartsWith(SettingNames.RepoConfigFile, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Protocol;
 using LfsS3Agent.Core.Settings;
@@ -31,7 +32,8 @@ public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, Proce
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
         var writer = new ProtocolWriter(streams.Output());
-        var session = new TransferSession(streams.Input(), writer, (_, remote) => new ObjectTransfer(OpenAsync, remote, logger), logger);
+        var session = new TransferSession(streams.Input(), writer, (direction, remote) =>
+            new ObjectTransfer(ct => OpenAsync(direction == TransferDirection.Download, ct), remote, logger), logger);
         try
         {
             await session.RunAsync(cancellationToken);
@@ -45,10 +47,13 @@ public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, Proce
         }
     }
 
-    private async Task<Workspace> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>Opens the workspace on the first request; downloads read with the storage this clone trusts, whatever commit is checked out.</summary>
+    private async Task<Workspace> OpenAsync(bool download, CancellationToken cancellationToken)
     {
-        var workspace = await Workspace.OpenAsync(environment, storeFactory, cancellationToken);
+        var workspace = await Workspace.OpenAsync(environment, storeFactory, download, cancellationToken);
         logs.Configure(workspace.Settings);
+        // Also during a clone's first checkout, before any verb ran: from now on a commit cannot move this clone's LFS URL.
+        await LfsUrlPin.PinAsync(workspace.Repository, cancellationToken);
         return workspace;
     }
 

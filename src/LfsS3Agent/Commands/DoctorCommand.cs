@@ -44,7 +44,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         var checks = new Queue<StoreCheck>(
         [
             new("git", CheckGitAsync), new("git-lfs", CheckGitLfsAsync), new("repository", CheckRepositoryAsync),
-            new("agent", CheckWiringAsync), new("path", CheckPathAsync), new("settings", CheckSettingsAsync), new("remotes", CheckRemotesAsync),
+            new("agent", CheckWiringAsync), new("lfs.url", CheckLfsUrlAsync), new("path", CheckPathAsync), new("settings", CheckSettingsAsync), new("remotes", CheckRemotesAsync),
             new("mapping", CheckMappingBranchAsync),
         ]);
         var failures = 0;
@@ -105,12 +105,11 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         var name = AgentWiring.AgentName;
         var path = await git.ConfigGetAsync(GitConfigSource.Effective, $"lfs.customtransfer.{name}.path", cancellationToken);
         var args = await git.ConfigGetAsync(GitConfigSource.Effective, $"lfs.customtransfer.{name}.args", cancellationToken);
-        var own = await git.ConfigGetAsync(GitConfigSource.Effective, "lfs.url", cancellationToken);
-        var committed = await git.ConfigGetAsync(_repository.WorkTree is { } wt && File.Exists(Path.Combine(wt, ".lfsconfig"))
-            ? GitConfigSource.File(Path.Combine(wt, ".lfsconfig"))
-            : GitConfigSource.Blob("HEAD:.lfsconfig"), "lfs.url", cancellationToken);
+        var own = await LfsUrlPin.OwnUrlAsync(git, cancellationToken);
+        var committed = await LfsUrlPin.CommittedAsync(_repository, "lfs.url", cancellationToken);
         // Without any lfs.url git-lfs asks the remote's LFS server; only an unscoped key (install --local) still matches.
-        var url = own ?? committed;
+        // This clone's pin is in force while the commit names a URL (a changed one is the lfs.url check's to report).
+        var url = own ?? (committed is not null ? await LfsUrlPin.PinnedAsync(git, cancellationToken) ?? committed : null);
         var agent = await AgentWiring.AgentForAsync(git, url ?? "https://no-lfs-url.invalid/", cancellationToken);
         if (agent != name)
         {
@@ -129,6 +128,19 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
             : args != "agent"
                 ? CheckResult.Fail($"lfs.customtransfer.{name}.args is \"{args}\", expected \"agent\": run `git lfs-s3 install` again")
                 : CheckResult.Ok($"git-lfs runs {path} agent for {url ?? "every LFS URL of this repository"}");
+    }
+
+    /// <summary>The LFS URL pinned in this clone, and a commit that changed the committed one (never followed silently).</summary>
+    private async Task<CheckResult> CheckLfsUrlAsync(CancellationToken cancellationToken)
+    {
+        if (await LfsUrlPin.ProblemAsync(_repository!, cancellationToken) is { } problem)
+        {
+            return CheckResult.Fail(problem);
+        }
+
+        return await LfsUrlPin.PinnedAsync(_repository!.Git, cancellationToken) is { } pin
+            ? CheckResult.Ok($"{pin}, pinned in .git/config: a commit that changes .lfsconfig cannot redirect this clone's pushes")
+            : CheckResult.Ok("nothing pinned in .git/config (the first transfer or `git lfs-s3 install` pins the URL of a repository set up with init)");
     }
 
     /// <summary>`git lfs-s3` runs the first git-lfs-s3 on PATH; AWS Labs' git-remote-s3 installs another program of that name.</summary>
@@ -182,7 +194,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     {
         var git = _repository!.Git;
         var remotes = await git.RemoteUrlsAsync(cancellationToken);
-        var lfsUrl = await git.ConfigGetAsync(GitConfigSource.Effective, "lfs.url", cancellationToken);
+        var lfsUrl = await LfsUrlPin.OwnUrlAsync(git, cancellationToken);
         var lfsConfigUrl = _repository.WorkTree is { } wt
             ? await git.ConfigGetAsync(GitConfigSource.File(Path.Combine(wt, ".lfsconfig")), "lfs.url", cancellationToken)
             : null;

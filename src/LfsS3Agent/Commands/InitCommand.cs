@@ -73,6 +73,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         Add(committed, SettingNames.Sse, args.Value("sse") ?? (args.Has("kms-key") ? "aws:kms" : null));
         Add(committed, SettingNames.SseKmsKeyId, args.Value("kms-key"));
         Add(committed, SettingNames.Compress, args.Value("compress"));
+        CheckFlags(committed);
 
         // An endpoint this user gets from the environment or an AWS profile is committed too: teammates have neither.
         var resolved = await Workspace.StoreSettingsAsync(repository, environment, committed, cancellationToken);
@@ -122,6 +123,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         var lfsConfig = GitConfigSource.File(Path.Combine(workTree, ".lfsconfig"));
         await repository.Git.ConfigSetAsync(lfsConfig, "lfs.locksverify", "false", cancellationToken);
         await repository.Git.ConfigSetAsync(lfsConfig, "lfs.url", AgentWiring.PlaceholderLfsUrl, cancellationToken);
+        await LfsUrlPin.PinAsync(repository, cancellationToken);
 
         var agent = await AgentWiring.AgentForAsync(repository.Git, AgentWiring.PlaceholderLfsUrl, cancellationToken);
         await stdout.WriteLineAsync($"wrote {SettingNames.RepoDir}/ and .lfsconfig; commit them: git add {SettingNames.RepoDir} .lfsconfig && git commit -m \"Store LFS files in S3\"");
@@ -139,6 +141,16 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         var key = new KeyLayout(settings.Prefix).ProbeKey("init-" + Guid.NewGuid().ToString("N")[..12]);
         var (version, _) = await StoreProbe.WriteAsync(store, key, "git-lfs-s3 init probe; safe to delete\n", cancellationToken);
         await store.DeleteVersionAsync(key, version, cancellationToken);
+    }
+
+    /// <summary>The flags' own values, checked before anything else is read, so a bad one is blamed on its flag.</summary>
+    private static void CheckFlags(Dictionary<string, string> committed)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal) { [SettingNames.Store.GitKey] = "--store", [SettingNames.Sse.GitKey] = "--sse" };
+        var fromFlags = new AgentSettings(committed.Where(c => flags.ContainsKey(c.Key))
+            .ToDictionary(c => c.Key, c => new SettingValue(c.Value, $"the command line, init {flags[c.Key]}"), StringComparer.Ordinal));
+        _ = fromFlags.FolderStore;
+        _ = fromFlags.Sse;
     }
 
     private static void Add(Dictionary<string, string> values, SettingName name, string? value)

@@ -59,6 +59,11 @@ public sealed class InstallCommand(ProcessEnvironment environment, TextWriter st
             ? $"git-lfs-s3 installed for this repository: git-lfs runs {binary} agent for all its LFS files"
             : $"git-lfs-s3 installed (global git config): git-lfs runs {binary} agent in repositories set up with `git lfs-s3 init`; other repositories keep their LFS server");
         await stdout.WriteLineAsync(lfs.Text);
+        if (await git.IsInsideRepositoryAsync(cancellationToken))
+        {
+            await LfsUrlPin.PinAsync(await GitRepository.DiscoverAsync(git, cancellationToken), cancellationToken);
+        }
+
         if (await CloneBeforeInstallAsync(git, cancellationToken))
         {
             await stdout.WriteLineAsync("this clone was made before git-lfs-s3 was installed, so its checkout failed (every file shows as deleted): "

@@ -73,7 +73,13 @@ public sealed class StatusCommand(IObjectStoreFactory storeFactory, ProcessEnvir
             await stdout.WriteLineAsync(OutsidePrefix.Message(workspace, outside));
         }
 
-        if (pending.Count == 0 && unmapped.Count == 0 && problems.Count == 0 && outside == 0)
+        var lfsUrl = await LfsUrlPin.ProblemAsync(workspace.Repository, cancellationToken);
+        if (lfsUrl is not null)
+        {
+            await stdout.WriteLineAsync(lfsUrl);
+        }
+
+        if (pending.Count == 0 && unmapped.Count == 0 && problems.Count == 0 && outside == 0 && lfsUrl is null)
         {
             await stdout.WriteLineAsync("everything is in sync");
         }

@@ -1,3 +1,4 @@
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Settings;
 
@@ -8,7 +9,7 @@ public sealed class TrustCommand(ProcessEnvironment environment, TextWriter stdo
 {
     public override string Name => "trust";
 
-    public override string Summary => "accept the store, bucket, endpoint, prefix and encryption that the committed .lfs-s3/config now names";
+    public override string Summary => "accept the store, bucket, endpoint, prefix and encryption that the committed .lfs-s3/config now names, and .lfsconfig's lfs.url";
 
     public override string Help => """
         usage: git lfs-s3 trust
@@ -18,6 +19,9 @@ public sealed class TrustCommand(ProcessEnvironment environment, TextWriter stdo
         commit changes them, pushes and checkouts stop (so that one commit cannot send everyone's files
         elsewhere, or encrypt them with a key someone else controls) and say which commit changed what. Run this after
         checking that the change is intended: it accepts the values now in force and shows them.
+        The same for the LFS URL: each clone pins lfs.url (and lfs.pushurl) of the committed .lfsconfig in
+        its own .git/config, which git-lfs reads first, so a commit that points .lfsconfig at another LFS
+        server changes nothing until this command accepts it (status and doctor report such a commit).
         """;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
@@ -30,6 +34,11 @@ public sealed class TrustCommand(ProcessEnvironment environment, TextWriter stdo
         }
 
         await stdout.WriteLineAsync($"trusted: transfers use these values from {SettingNames.RepoConfigFile} (empty: not set there)");
+        foreach (var pinned in await LfsUrlPin.TrustAsync(repository, cancellationToken))
+        {
+            await stdout.WriteLineAsync($"{pinned} (from .lfsconfig, pinned in .git/config: git-lfs uses it whatever a later commit says)");
+        }
+
         return 0;
     }
 }

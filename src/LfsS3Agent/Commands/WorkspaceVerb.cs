@@ -1,3 +1,4 @@
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
@@ -9,7 +10,12 @@ public abstract class WorkspaceVerb(IObjectStoreFactory storeFactory, ProcessEnv
 {
     protected IObjectStoreFactory StoreFactory => storeFactory;
 
-    protected Task<Workspace> OpenAsync(CancellationToken cancellationToken) => Workspace.OpenAsync(environment, storeFactory, cancellationToken);
+    protected async Task<Workspace> OpenAsync(CancellationToken cancellationToken)
+    {
+        var workspace = await Workspace.OpenAsync(environment, storeFactory, cancellationToken);
+        await LfsUrlPin.PinAsync(workspace.Repository, cancellationToken);
+        return workspace;
+    }
 
     /// <summary>The remote the mapping branch goes to: the one named, else the branch's default, else a clear error.</summary>
     protected static async Task<string> MappingRemoteAsync(Workspace workspace, string? named, CancellationToken cancellationToken) =>

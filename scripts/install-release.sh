@@ -4,7 +4,7 @@
 #
 #   usage: ./install.sh [--prefix DIR] [--uninstall]
 #     --prefix DIR    the binary in DIR/lib/git-lfs-s3 with a link in DIR/bin, the manual page in
-#                     DIR/share/man/man1 (default: ~/.local)
+#                     DIR/share/man/man1, bash and zsh completion in DIR/share (default: ~/.local)
 #     --uninstall     run `git lfs-s3 uninstall` and remove the installed files
 #     --from DIR      install from this folder instead of the script's own (scripts/install.sh uses it)
 set -eu
@@ -27,10 +27,13 @@ LIB=$PREFIX/lib/git-lfs-s3
 LINK=$PREFIX/bin/git-lfs-s3
 MAN=$PREFIX/share/man/man1/git-lfs-s3.1
 DOC=$PREFIX/share/doc/git-lfs-s3
+# where bash-completion (its per-user folder, by default ~/.local/share) and zsh (a site-functions folder) look
+BASH_COMPLETION=$PREFIX/share/bash-completion/completions/git-lfs-s3
+ZSH_COMPLETION=$PREFIX/share/zsh/site-functions/_git-lfs-s3
 
 if [ "$UNINSTALL" = 1 ]; then
   if [ -x "$LIB/git-lfs-s3" ]; then "$LIB/git-lfs-s3" uninstall; fi
-  rm -f "$LINK" "$MAN"
+  rm -f "$LINK" "$MAN" "$BASH_COMPLETION" "$ZSH_COMPLETION"
   rm -rf "$LIB" "$DOC"
   echo "git-lfs-s3 removed from $PREFIX"
   exit 0
@@ -59,6 +62,10 @@ ln -sfn "$LIB/git-lfs-s3" "$LINK"
 # the manual page comes from the binary's own help texts, so it always matches the installed version
 "$LIB/git-lfs-s3" man --out "$PREFIX/share/man/man1" --html "$DOC"
 [ -f "$FROM/README.md" ] && cp "$FROM/README.md" "$DOC/README.md"
+# shell completion, generated from the installed binary's own verbs and options
+mkdir -p "$(dirname "$BASH_COMPLETION")" "$(dirname "$ZSH_COMPLETION")"
+"$LIB/git-lfs-s3" completion bash > "$BASH_COMPLETION"
+"$LIB/git-lfs-s3" completion zsh > "$ZSH_COMPLETION"
 "$LIB/git-lfs-s3" install
 
 case ":$PATH:" in

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Amazon.Util;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Storage;
 using Coding = LfsS3Agent.Core.Storage.StoredCoding;
@@ -403,12 +404,32 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
             Key = key,
             VersionId = versionId,
             Verb = HttpVerb.GET,
-            Expires = DateTime.UtcNow + lifetime,
             Protocol = Options.Endpoint?.StartsWith("http:", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
         };
         request.ResponseHeaderOverrides.ContentDisposition = ContentDisposition(fileName, download);
         // As the SDK wrote it: any re-escaping would break the signature.
-        return await Call(key, c => c.GetPreSignedURLAsync(request));
+        return await Call(key, c =>
+        {
+            var sdkNow = CorrectClockSkew.GetCorrectedUtcNowForEndpoint(c.Config.ServiceURL ?? $"https://s3.{c.Config.RegionEndpoint?.SystemName}.amazonaws.com");
+            request.Expires = SigV4Expiry(sdkNow < AWSSDKUtils.CorrectedUtcNow ? sdkNow : AWSSDKUtils.CorrectedUtcNow, DateTime.UtcNow, lifetime);
+            return c.GetPreSignedURLAsync(request);
+        });
+    }
+
+    /// <summary>The longest lifetime of a SigV4 presigned link, and S3's limit.</summary>
+    public static readonly TimeSpan MaxSigV4Lifetime = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The expiry to ask the SDK for. It signs with SigV2 (refused by AWS in most regions) when the expiry lies more than
+    /// 7 days after its clock (corrected for the server's skew), so a 7-day link counted from another clock, or a moment
+    /// earlier, came out SigV2 or SigV4 by chance: counted from the SDK's clock, and for the longest lifetimes at most a
+    /// minute short of the limit from the earlier of both clocks, it is always SigV4.
+    /// </summary>
+    public static DateTime SigV4Expiry(DateTime sdkNow, DateTime utcNow, TimeSpan lifetime)
+    {
+        var latest = (sdkNow < utcNow ? sdkNow : utcNow) + MaxSigV4Lifetime - TimeSpan.FromMinutes(1);
+        var wanted = sdkNow + lifetime;
+        return wanted < latest ? wanted : latest;
     }
 
     /// <summary>RFC 6266: a plain ASCII name for old clients and the exact UTF-8 name for the rest.</summary>

@@ -28,6 +28,35 @@ public sealed class S3ObjectStoreFactory(ILogger? logger = null) : IObjectStoreF
             ? new Dictionary<string, string> { [SettingNames.Endpoint.GitKey] = endpoint }
             : new Dictionary<string, string>();
 
+    public IReadOnlyList<StoreFact> Describe(AgentSettings settings)
+    {
+        var options = S3Options.From(settings);
+        var profile = settings.Profile ?? "default";
+        var endpointSource = settings.Find(SettingNames.Endpoint)?.Source
+            ?? (options.Endpoint is null ? "default: AWS's endpoint for the region" : $"AWS profile \"{profile}\" endpoint_url");
+        var regionSource = settings.Find(SettingNames.Region)?.Source
+            ?? (S3Options.ProfileRegionOf(settings.Profile) is not null ? $"AWS profile \"{profile}\" region" : "default");
+        string credentials;
+        try
+        {
+            credentials = CredentialResolver.Resolve(options).Source;
+        }
+        catch (StoreException ex)
+        {
+            credentials = "none: " + ex.Message;
+        }
+
+        return
+        [
+            new("endpoint", options.Endpoint ?? $"https://s3.{options.Region}.amazonaws.com", endpointSource),
+            new("region", options.Region, regionSource),
+            new("path style", options.PathStyle ? "true" : "false",
+                settings.Find(SettingNames.PathStyle)?.Source ?? (options.PathStyle ? "default with an endpoint" : "default")),
+            new("profile", profile, settings.Find(SettingNames.Profile)?.Source ?? "default"),
+            new("credentials", credentials, "the AWS credential chain (environment, profile, container, instance)"),
+        ];
+    }
+
     private S3Connection Connect(S3Options options) => _connections.GetOrAdd(options, o => Connect(o, _logger));
 
     private static S3Connection Connect(S3Options options, ILogger logger)

@@ -63,6 +63,9 @@ public sealed record S3Options(
 
     private static string? ProfileRegion(string? profile) => LoadProfile(profile)?.Region?.SystemName;
 
+    /// <summary>The profile's <c>region</c>, or null.</summary>
+    public static string? ProfileRegionOf(string? profile) => ProfileRegion(profile);
+
     /// <summary>The profile's <c>endpoint_url</c>, or null.</summary>
     public static string? ProfileEndpoint(string? profile) => LoadProfile(profile)?.EndpointUrl is { Length: > 0 } url ? url : null;
 

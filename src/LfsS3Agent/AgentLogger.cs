@@ -38,6 +38,9 @@ public sealed class AgentLoggerProvider : ILoggerProvider
         }
     }
 
+    /// <summary>The log levels as the settings take them, for error messages.</summary>
+    public const string LevelNames = "trace, debug, information, warning, error or none";
+
     public static LogLevel? ParseLevel(string? text) => text?.ToLowerInvariant() switch
     {
         "trace" => LogLevel.Trace,

@@ -16,6 +16,18 @@ if (isAgent)
 
 // The log settings are personal (never committed), so the environment and git config give them before any request.
 var early = await SettingsResolver.LoadPersonalAsync(environment);
+if (early.LogLevel is { } levelText && AgentLoggerProvider.ParseLevel(levelText) is null)
+{
+    // A verb refuses to run; the agent says so on stderr and keeps the default, since a log setting must not stop a push.
+    var problem = $"{SettingNames.LogLevel.GitKey} \"{levelText}\" ({early.Find(SettingNames.LogLevel)!.Source}) is not a log level: use {AgentLoggerProvider.LevelNames}";
+    await Console.Error.WriteLineAsync(isAgent ? $"warning: {problem}; logging at information" : $"fatal: {problem}");
+    if (!isAgent)
+    {
+        return 1;
+    }
+}
+
+LfsS3Agent.Commands.Shared.TerminalProgress.Forced = environment.Get(LfsS3Agent.Commands.Shared.TerminalProgress.Variable);
 var level = AgentLoggerProvider.ParseLevel(early.LogLevel) ?? (isAgent ? LogLevel.Information : LogLevel.Warning);
 using var logs = new AgentLoggerProvider(Console.Error, level, early.LogFile);
 

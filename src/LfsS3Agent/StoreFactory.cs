@@ -18,5 +18,7 @@ public sealed class StoreFactory(ILoggerFactory? loggers = null) : IObjectStoreF
 
     public IReadOnlyDictionary<string, string> Implied(AgentSettings settings) => Pick(settings).Implied(settings);
 
+    public IReadOnlyList<StoreFact> Describe(AgentSettings settings) => Pick(settings).Describe(settings);
+
     private IObjectStoreFactory Pick(AgentSettings settings) => settings.FolderStore is null ? _s3 : _folder;
 }

@@ -25,7 +25,7 @@ public sealed class LockTests
             var winner = Assert.Single(winners);
             Assert.All(results.Where(r => r.ExitCode != 0), r => Assert.Contains($"is locked by w{winner.w}@studio", r.Stderr));
             var locks = JsonDocument.Parse(box.Agent(work, "locks", "--path", path, "--json").AssertOk().Stdout).RootElement;
-            Assert.Equal($"w{winner.w}@studio", Assert.Single(locks.EnumerateArray()).GetProperty("email").GetString());
+            Assert.Equal($"w{winner.w}@studio", Assert.Single(locks.EnumerateArray()).GetProperty("owner").GetProperty("email").GetString());
         }
     }
 

@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Debug, Message = "transfer not recorded for usage --transfers: {Reason}")]
     public static partial void TransferNotRecorded(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 60, Level = LogLevel.Debug, Message = "downloaded {Oid} from {Location} version {VersionId} ({Source})")]
+    public static partial void Downloaded(ILogger logger, string oid, string location, string versionId, string source);
 }

@@ -66,6 +66,14 @@ public sealed partial class GitCli : IGit
         return result.ExitCode == 0 && result.Stdout.Trim() is { Length: > 0 } id ? id : null;
     }
 
+    public async Task<DateTimeOffset?> ParseDateAsync(string text, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(["-c", "lfs-s3.date=" + text, "config", "--type=expiry-date", "lfs-s3.date"], allowFailure: true,
+            cancellationToken: cancellationToken);
+        return result.ExitCode == 0 && long.TryParse(result.Stdout.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+    }
+
     public async Task<string?> ConfigGetAsync(GitConfigSource source, string key, CancellationToken cancellationToken)
     {
         var result = await RunAsync(["config", .. source.Arguments, "--get", key], allowFailure: true, cancellationToken: cancellationToken);
@@ -74,6 +82,10 @@ public sealed partial class GitCli : IGit
 
     public async Task<Dictionary<string, string>> ConfigGetRegexpAsync(GitConfigSource source, string pattern, CancellationToken cancellationToken) =>
         GitOutput.ConfigList((await RunAsync(["config", "-z", .. source.Arguments, "--get-regexp", pattern], allowFailure: true,
+            cancellationToken: cancellationToken)).Stdout);
+
+    public async Task<Dictionary<string, (string Value, string Origin)>> ConfigGetRegexpWithOriginsAsync(string pattern, CancellationToken cancellationToken) =>
+        GitOutput.ConfigListWithOrigins((await RunAsync(["config", "-z", "--show-scope", "--show-origin", "--get-regexp", pattern], allowFailure: true,
             cancellationToken: cancellationToken)).Stdout);
 
     public async Task<string?> ConfigGetUrlmatchAsync(string key, string url, CancellationToken cancellationToken)

@@ -191,6 +191,25 @@ public static class GitOutput
         [.. Lines(output).Select(l => l.Split('\t')).Where(p => p.Length == 2 && p[0].Length >= 40 && !p[1].EndsWith("^{}", StringComparison.Ordinal))
             .Select(p => new RemoteRef(p[0], p[1]))];
 
+    /// <summary>
+    /// <c>config -z --show-scope --show-origin --get-regexp</c>: key -> (value, "scope origin") of the last occurrence,
+    /// the one git uses.
+    /// </summary>
+    public static Dictionary<string, (string Value, string Origin)> ConfigListWithOrigins(string output)
+    {
+        var result = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        var fields = output.Split('\0');
+        for (var i = 0; i + 2 < fields.Length; i += 3)
+        {
+            var record = fields[i + 2];
+            var newline = record.IndexOf('\n');
+            var key = (newline < 0 ? record : record[..newline]).ToLowerInvariant();
+            result[key] = (newline < 0 ? "true" : record[(newline + 1)..], $"{fields[i]} {fields[i + 1]}");
+        }
+
+        return result;
+    }
+
     /// <summary>Output of one item per line (ids, names), without empty lines.</summary>
     public static List<string> Lines(string output) =>
         [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];

@@ -37,6 +37,15 @@ public interface IGit
     /// <summary><c>rev-parse --verify --quiet</c>: the object id a revision names, or null.</summary>
     Task<string?> RevParseAsync(string revision, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A date as <c>git log --since</c> takes it ("2026-11-01", "2 weeks ago", "yesterday"), read by git's own parser
+    /// (<c>config --type=expiry-date</c>, which refuses what it cannot read); null when git cannot read it.
+    /// </summary>
+    Task<DateTimeOffset?> ParseDateAsync(string text, CancellationToken cancellationToken);
+
+    /// <summary>Every effective key matching <paramref name="pattern"/>: key -> (value, "scope origin"), e.g. "global file:/home/u/.gitconfig".</summary>
+    Task<Dictionary<string, (string Value, string Origin)>> ConfigGetRegexpWithOriginsAsync(string pattern, CancellationToken cancellationToken);
+
     /// <summary><c>config --get</c>: the value, or null when unset.</summary>
     Task<string?> ConfigGetAsync(GitConfigSource source, string key, CancellationToken cancellationToken);
 

@@ -241,6 +241,7 @@ public sealed class ObjectLocator
             try
             {
                 var path = await VerifiedDownload.ToFileAsync(_store, candidate.Entry, oid, size, directory, progress, cancellationToken);
+                Log.Downloaded(_logger, oid, _store.Describe(candidate.Entry.Key), candidate.Entry.VersionId, candidate.Source.ToString());
                 if (candidate.Source != CandidateSource.Cache)
                 {
                     // Found by looking in the store, not through the mapping: recorded for the mapping branch, which

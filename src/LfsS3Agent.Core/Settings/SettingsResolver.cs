@@ -40,6 +40,20 @@ public static class SettingsResolver
         }
     }
 
+    /// <summary>
+    /// The same settings, each git config value's source naming its scope and file ("git config lfs-s3.bucket (global
+    /// file:/home/u/.gitconfig)"), for <c>env</c>; also outside a repository. One git process more than <see cref="LoadAsync"/>.
+    /// </summary>
+    public static async Task<AgentSettings> LoadWithOriginsAsync(GitRepository? repository, ProcessEnvironment environment,
+        CancellationToken cancellationToken = default)
+    {
+        var git = repository?.Git ?? new GitCli(environment.WorkingDirectory, environment.Variables);
+        var entries = await git.ConfigGetRegexpWithOriginsAsync(@"^lfs-s3\.|^lfs\.storage$", cancellationToken);
+        var repoConfig = repository is null ? new Dictionary<string, string>() : await ReadRepoConfigAsync(repository, cancellationToken);
+        return Resolve(environment.Variables, entries.ToDictionary(e => e.Key, e => e.Value.Value), repoConfig,
+            entries.ToDictionary(e => e.Key, e => e.Value.Origin));
+    }
+
     /// <summary>Reads the committed settings from the work tree, or from HEAD while a clone is still checking out.</summary>
     public static async Task<Dictionary<string, string>> ReadRepoConfigAsync(GitRepository repository, CancellationToken cancellationToken)
     {
@@ -50,8 +64,11 @@ public static class SettingsResolver
     }
 
     public static AgentSettings Resolve(IReadOnlyDictionary<string, string> environment,
-        IReadOnlyDictionary<string, string> gitConfig, IReadOnlyDictionary<string, string> repoConfig)
+        IReadOnlyDictionary<string, string> gitConfig, IReadOnlyDictionary<string, string> repoConfig,
+        IReadOnlyDictionary<string, string>? gitOrigins = null)
     {
+        string FromGit(string key) => gitOrigins?.GetValueOrDefault(key) is { } origin ? $"git config {key} ({origin})" : $"git config {key}";
+
         var values = new Dictionary<string, SettingValue>();
         foreach (var name in SettingNames.All)
         {
@@ -61,7 +78,7 @@ public static class SettingsResolver
             }
             else if (gitConfig.TryGetValue(name.GitKey, out var cfg))
             {
-                values[name.GitKey] = new SettingValue(cfg, $"git config {name.GitKey}");
+                values[name.GitKey] = new SettingValue(cfg, FromGit(name.GitKey));
             }
             else if (name.AllowedInRepo && repoConfig.TryGetValue(name.GitKey, out var repo))
             {
@@ -71,7 +88,7 @@ public static class SettingsResolver
 
         if (gitConfig.TryGetValue(AgentSettings.LfsStorageKey, out var storage))
         {
-            values[AgentSettings.LfsStorageKey] = new SettingValue(storage, "git config " + AgentSettings.LfsStorageKey);
+            values[AgentSettings.LfsStorageKey] = new SettingValue(storage, FromGit(AgentSettings.LfsStorageKey));
         }
 
         Fallback(values, environment, SettingNames.Region, "AWS_REGION", "AWS_DEFAULT_REGION");

@@ -97,7 +97,16 @@ public interface IObjectStoreFactory
     /// git key -> value, for init to commit so that teammates without that environment reach the same store.
     /// </summary>
     IReadOnlyDictionary<string, string> Implied(AgentSettings settings) => new Dictionary<string, string>();
+
+    /// <summary>
+    /// What the store makes of the settings, for <c>env</c> and doctor: the endpoint and region it uses, the AWS profile,
+    /// where the credentials come from (never a secret), each with where it came from.
+    /// </summary>
+    IReadOnlyList<StoreFact> Describe(AgentSettings settings) => [];
 }
+
+/// <summary>One thing the store resolved from the settings (endpoint, region, credentials...), with where it came from.</summary>
+public sealed record StoreFact(string Name, string Value, string Source);
 
 /// <summary>A storage failure translated into words the user can act on, after the store's own retries.</summary>
 public sealed class StoreException(int code, string message, Exception? inner = null) : LfsS3Exception(code, message, inner);

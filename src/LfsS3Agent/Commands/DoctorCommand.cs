@@ -22,15 +22,19 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
     public override string Summary => "check git, git-lfs, the wiring, credentials, bucket, permissions, clock; say how to fix";
 
     public override string Help => """
-        usage: git lfs-s3 doctor
+        usage: git lfs-s3 doctor [--json]
 
         Checks, one line each, with the fix for every failure: git and git-lfs versions, the agent wiring
         in git config, this repository's settings, the mapping branch (pending entries, a push of it the
         remote refused), the credentials (their source, never the secret), the
         bucket and its versioning, list/read/write permission under the prefix (with a probe object that
         it removes again), clock skew against S3, and SSH remotes. Exit code 0 only when all that is
-        needed works (warnings do not count).
+        needed works (warnings do not count). The settings line names the endpoint and region in use
+        (`git lfs-s3 env` says where each setting came from). --json prints the checks as
+        {"checks": [{"name", "status": "ok"|"warn"|"fail", "detail"}], "failures", "ok"}.
         """;
+
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
 
     private readonly GitCli _git = new(environment.WorkingDirectory, environment.Variables);
     private GitRepository? _repository;
@@ -48,12 +52,19 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
             new("mapping", CheckMappingBranchAsync),
         ]);
         var failures = 0;
+        var json = args.Has("json");
+        var report = new List<DoctorCheckJson>();
         while (checks.TryDequeue(out var check))
         {
             var result = await check.RunAsync(cancellationToken);
             failures += result.Status == CheckStatus.Fail ? 1 : 0;
             var status = result.Status switch { CheckStatus.Ok => "ok", CheckStatus.Warn => "warn", _ => "FAIL" };
-            await stdout.WriteLineAsync($"{status,-5} {check.Name,-12} {result.Detail}");
+            report.Add(new DoctorCheckJson(check.Name, status.ToLowerInvariant(), result.Detail));
+            if (!json)
+            {
+                await stdout.WriteLineAsync($"{status,-5} {check.Name,-12} {result.Detail}");
+            }
+
             if (result.Stop)
             {
                 break;
@@ -69,7 +80,15 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
             }
         }
 
-        await stdout.WriteLineAsync(failures == 0 ? "all checks passed" : $"{failures} check(s) failed");
+        if (json)
+        {
+            await ReportJson.WriteAsync(stdout, new DoctorReport(report, failures, failures == 0), ReportJsonContext.Default.DoctorReport);
+        }
+        else
+        {
+            await stdout.WriteLineAsync(failures == 0 ? "all checks passed" : $"{failures} check(s) failed");
+        }
+
         return failures == 0 ? 0 : 1;
     }
 
@@ -182,7 +201,8 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
             _store = storeFactory.Create(settings);
             _diagnostics = storeFactory.Diagnostics(settings);
             var source = (settings.Find(SettingNames.Store) ?? settings.Find(SettingNames.Bucket))!.Source;
-            return CheckResult.Ok($"{settings.StoreDescription}, prefix \"{settings.Prefix}\" ({source})");
+            var where = string.Concat(storeFactory.Describe(settings).Where(f => f.Name is "endpoint" or "region").Select(f => $", {f.Name} {f.Value} ({f.Source})"));
+            return CheckResult.Ok($"{settings.StoreDescription}, prefix \"{settings.Prefix}\" ({source}){where}");
         }
         catch (LfsS3Exception ex)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LfsS3Agent.Core.Git;
 
 namespace LfsS3Agent.Commands;
 
@@ -8,6 +9,21 @@ public static partial class Duration
 {
     [GeneratedRegex(@"^(?:(\d+)([smhdw]))+$|^(\d+)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
+
+    /// <summary>
+    /// A point in time given to --since or --until: a duration back from now (30d, 12h) or anything <c>git log --since</c>
+    /// takes ("2026-11-01", "2 weeks ago", "yesterday"), read by git itself.
+    /// </summary>
+    public static async Task<DateTimeOffset> PointInTimeAsync(IGit git, string option, string text, CancellationToken cancellationToken)
+    {
+        if (Pattern().IsMatch(text.Trim()))
+        {
+            return DateTimeOffset.UtcNow - Parse(option, text);
+        }
+
+        return await git.ParseDateAsync(text, cancellationToken)
+            ?? throw new UsageException($"--{option} \"{text}\" is not a time: use what `git log --since` takes (2026-11-01, \"2 weeks ago\", yesterday) or a duration back from now (12h, 30d)");
+    }
 
     public static TimeSpan Parse(string option, string text)
     {

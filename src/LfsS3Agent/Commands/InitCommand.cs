@@ -15,13 +15,14 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 
     public override string Summary => "set this repository up: bucket, prefix, region, endpoint (once per repository)";
 
-    public override IReadOnlySet<string> ValueOptions { get; } = new HashSet<string> { "bucket", "store", "prefix", "region", "endpoint", "sse", "kms-key", "compress" };
+    public override IReadOnlySet<string> ValueOptions { get; } = new HashSet<string> { "bucket", "store", "prefix", "region", "endpoint-url", "endpoint", "profile", "sse", "kms-key", "compress" };
 
     public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "path-style", "no-check" };
 
     public override string Help => """
         usage: git lfs-s3 init --bucket <bucket> [--prefix <prefix>] [--region <region>]
-                               [--endpoint <url>] [--path-style] [--sse AES256|aws:kms [--kms-key <id>]]
+                               [--endpoint-url <url>] [--path-style] [--profile <name>]
+                               [--sse AES256|aws:kms [--kms-key <id>]]
                                [--compress "<patterns>|auto"] [--no-check]
                git lfs-s3 init --store file:///path [--prefix <prefix>]
 
@@ -37,8 +38,11 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
           --store       file:///path: a local or shared folder instead of S3, same layout, with version history
           --prefix      key prefix: files go to <prefix>/<path in the repository> (default: the bucket root)
           --region      AWS region of the bucket (default: AWS_REGION, the profile's, us-east-1)
-          --endpoint    URL of an S3-compatible server with versioning (MinIO, Ceph radosgw, ...; not Cloudflare R2)
-          --path-style  use path-style URLs (the default when --endpoint is given)
+          --endpoint-url  URL of an S3-compatible server with versioning (MinIO, Ceph radosgw, ...; not Cloudflare
+                        R2), spelled as the AWS CLI spells it; --endpoint is the same
+          --path-style  use path-style URLs (the default when --endpoint-url is given)
+          --profile     the AWS profile whose credentials this clone uses, as the AWS CLI's --profile: used for the
+                        check and kept in this clone's git config (lfs-s3.profile; personal, never committed)
           --sse         encrypt every object S3 stores for this repository: AES256 (S3-managed keys) or aws:kms
           --kms-key     the KMS key (id, ARN or alias) for aws:kms; default the account's aws/s3 key. Bucket Keys
                         are turned on to cut KMS requests. The check writes and removes a probe object with it.
@@ -68,7 +72,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         Add(committed, SettingNames.Bucket, args.Value("bucket"));
         Add(committed, SettingNames.Prefix, args.Value("prefix")?.Trim('/'));
         Add(committed, SettingNames.Region, args.Value("region"));
-        Add(committed, SettingNames.Endpoint, args.Value("endpoint"));
+        Add(committed, SettingNames.Endpoint, args.Value("endpoint-url") ?? args.Value("endpoint"));
         Add(committed, SettingNames.PathStyle, args.Has("path-style") ? "true" : null);
         Add(committed, SettingNames.Sse, args.Value("sse") ?? (args.Has("kms-key") ? "aws:kms" : null));
         Add(committed, SettingNames.SseKmsKeyId, args.Value("kms-key"));
@@ -76,7 +80,8 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         CheckFlags(committed);
 
         // An endpoint this user gets from the environment or an AWS profile is committed too: teammates have neither.
-        var resolved = await Workspace.StoreSettingsAsync(repository, environment, committed, cancellationToken);
+        var profile = string.IsNullOrWhiteSpace(args.Value("profile")) ? null : args.Value("profile");
+        var resolved = WithProfile(await Workspace.StoreSettingsAsync(repository, environment, committed, cancellationToken), profile);
         var implied = storeFactory.Implied(resolved).ToDictionary();
         if (resolved.Endpoint is { } fromEnvironment && !committed.ContainsKey(SettingNames.Endpoint.GitKey)
             && resolved.Find(SettingNames.Endpoint)!.Source.StartsWith("environment AWS_", StringComparison.Ordinal))
@@ -92,7 +97,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
 
         if (!args.Has("no-check"))
         {
-            var settings = await Workspace.StoreSettingsAsync(repository, environment, committed, cancellationToken);
+            var settings = WithProfile(await Workspace.StoreSettingsAsync(repository, environment, committed, cancellationToken), profile);
             var store = storeFactory.Create(settings);
             var state = await store.GetVersioningAsync(cancellationToken);
             if (state != VersioningState.Enabled)
@@ -120,6 +125,12 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         await File.WriteAllTextAsync(Path.Combine(dir, ".gitattributes"), Attributes, new UTF8Encoding(false), cancellationToken);
         // Whoever runs init chose these: this clone trusts them (teammates' clones trust them on first use).
         TrustedStorage.Trust(repository, await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken));
+        if (profile is not null)
+        {
+            await repository.Git.ConfigSetAsync(GitConfigSource.Local, SettingNames.Profile.GitKey, profile, cancellationToken);
+            await stdout.WriteLineAsync($"this clone uses AWS profile {profile} ({SettingNames.Profile.GitKey} in .git/config)");
+        }
+
         var lfsConfig = GitConfigSource.File(Path.Combine(workTree, ".lfsconfig"));
         await repository.Git.ConfigSetAsync(lfsConfig, "lfs.locksverify", "false", cancellationToken);
         await repository.Git.ConfigSetAsync(lfsConfig, "lfs.url", AgentWiring.PlaceholderLfsUrl, cancellationToken);
@@ -152,6 +163,9 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         _ = fromFlags.FolderStore;
         _ = fromFlags.Sse;
     }
+
+    private static AgentSettings WithProfile(AgentSettings settings, string? profile) =>
+        profile is null ? settings : settings.With(SettingNames.Profile, profile, "init --profile");
 
     private static void Add(Dictionary<string, string> values, SettingName name, string? value)
     {

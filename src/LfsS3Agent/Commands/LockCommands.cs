@@ -1,4 +1,4 @@
-using System.Text.Json;
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Locking;
 using LfsS3Agent.Core.Settings;
@@ -117,7 +117,8 @@ public sealed class LocksCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         usage: git lfs-s3 locks [--path <path>] [--json]
 
         Lists every lock under the repository's prefix: path, owner, host and since when (--path: only that
-        file's). --json prints the lock records.
+        file's). --json prints them as `git lfs locks --json` does (an array of {"id", "path", "owner": {"name"},
+        "locked_at"}), with the owner's e-mail and the host beside, so scripts written for git-lfs read them.
         """;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
@@ -132,7 +133,8 @@ public sealed class LocksCommand(IObjectStoreFactory storeFactory, ProcessEnviro
 
         if (args.Has("json"))
         {
-            await stdout.WriteLineAsync(JsonSerializer.Serialize(locks, LockJsonContext.Default.ListLockRecord));
+            await ReportJson.WriteAsync(stdout, locks.Select(l => new LockJson(l.Id, l.Path, new LockOwnerJson(l.Name, l.Email), l.Since, l.Host)).ToList(),
+                ReportJsonContext.Default.ListLockJson);
             return 0;
         }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Objects;
@@ -18,10 +19,10 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
 
     public override IReadOnlySet<string> ValueOptions { get; } = new HashSet<string> { "grace" };
 
-    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "apply" };
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "apply", "dry-run", "json", "quiet" };
 
     public override string Help => """
-        usage: git lfs-s3 prune [--apply] [--grace <duration>]
+        usage: git lfs-s3 prune [--dry-run | --apply] [--grace <duration>] [--json] [--quiet]
 
         Deletes, for good, versions under the repository's prefix that nothing needs: no commit of any ref of
         this clone or of any remote (every ref `git ls-remote` lists, the ones this clone does not fetch read for
@@ -32,14 +33,23 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         finished. Typical finds: interrupted pushes, rewritten or deleted branches, uploads from outside git. It
         refuses, deleting nothing, when a remote cannot be reached or a ref's commits cannot be fetched, in a
         shallow clone, and when an object of history is not in the store (run `git lfs-s3 verify --all`). Without --apply it only lists
-        what it would delete, the bytes, and the monthly saving at lfs-s3.pricepergb. Other clones' unpushed
-        work is only protected by the grace period: keep it longer than anyone's unpushed work lives.
+        what it would delete, the bytes, and the monthly saving at lfs-s3.pricepergb (--dry-run, the default,
+        may be given as to `git lfs prune`). Other clones' unpushed work is only protected by the grace period:
+        keep it longer than anyone's unpushed work lives.
         Needs s3:ListBucketVersions, s3:GetObjectVersion, s3:DeleteObjectVersion, s3:ListBucketMultipartUploads
-        and s3:AbortMultipartUpload on the prefix.
+        and s3:AbortMultipartUpload on the prefix. On a terminal a progress line shows on stderr while --apply
+        deletes (--quiet: none). --json prints {"applied", "versions": [{"key", "versionId", "size", "modified",
+        "oid"}], "uploads": [{"key", "started"}], "bytes", "monthlySaving", "pricePerGbMonth", "historyObjects",
+        "keptYoung", "graceDays"}.
         """;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
     {
+        if (args.Has("apply") && args.Has("dry-run"))
+        {
+            throw new UsageException("--dry-run and --apply exclude each other (a dry run is the default)");
+        }
+
         var grace = Duration.Parse("grace", args.Value("grace") ?? "30d");
         using var workspace = await OpenAsync(cancellationToken);
         var git = workspace.Repository.Git;
@@ -64,7 +74,7 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
                     + $"{(missing.Count > 5 ? ", ..." : "")}): nothing deleted. Run `git lfs-s3 verify --all` and repair that first");
             }
 
-            await ApplyAsync(workspace, plan, args.Has("apply"), grace, cancellationToken);
+            await ApplyAsync(workspace, plan, args, grace, cancellationToken);
         }
         finally
         {
@@ -125,22 +135,29 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
     private static async Task DeletePruneRefsAsync(IGit git, CancellationToken cancellationToken) =>
         await git.DeleteRefsAsync(await git.ForEachRefAsync("%(refname)", [PathIndex.PruneRefs.TrimEnd('/')], cancellationToken), cancellationToken);
 
-    private async Task ApplyAsync(Workspace workspace, PrunePlan plan, bool apply, TimeSpan grace, CancellationToken cancellationToken)
+    private async Task ApplyAsync(Workspace workspace, PrunePlan plan, CommandLine args, TimeSpan grace, CancellationToken cancellationToken)
     {
+        var apply = args.Has("apply");
+        var json = args.Has("json");
+        var text = json ? TextWriter.Null : stdout;
+        var progress = new TerminalProgress("deleting", apply ? plan.Versions.Count : 0);
         foreach (var candidate in plan.Versions)
         {
             var v = candidate.Version;
-            await stdout.WriteLineAsync($"{(apply ? "delete" : "would delete")} {workspace.Store.Describe(v.Key)} version {v.VersionId} "
+            await text.WriteLineAsync($"{(apply ? "delete" : "would delete")} {workspace.Store.Describe(v.Key)} version {v.VersionId} "
                 + $"({v.Size} bytes, {v.Modified:yyyy-MM-dd HH:mm}, {(candidate.Oid is null ? "no OID: written outside git" : "object " + candidate.Oid[..12] + " not in any commit")})");
             if (apply)
             {
                 await workspace.Store.DeleteVersionAsync(v.Key, v.VersionId, cancellationToken);
+                progress.Step(v.Size);
             }
         }
 
+        progress.Done();
+
         foreach (var upload in plan.Uploads)
         {
-            await stdout.WriteLineAsync($"{(apply ? "abort" : "would abort")} unfinished upload of {workspace.Store.Describe(upload.Key)} (started {upload.Started:yyyy-MM-dd HH:mm})");
+            await text.WriteLineAsync($"{(apply ? "abort" : "would abort")} unfinished upload of {workspace.Store.Describe(upload.Key)} (started {upload.Started:yyyy-MM-dd HH:mm})");
             if (apply)
             {
                 await workspace.Store.Require<IStoreMaintenance>("abort unfinished uploads").AbortUploadAsync(upload, cancellationToken);
@@ -150,7 +167,15 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         var saving = Math.Round(plan.Bytes / (decimal)(1L << 30) * workspace.Settings.PricePerGb, 2);
         var price = workspace.Settings.PricePerGb.ToString(CultureInfo.InvariantCulture);
         var days = grace.TotalDays.ToString("0.##", CultureInfo.InvariantCulture);
-        await stdout.WriteLineAsync($"{(apply ? "deleted" : "would delete")} {plan.Versions.Count} versions ({plan.Bytes} bytes, about "
+        if (json)
+        {
+            await ReportJson.WriteAsync(stdout, new PruneReport(apply,
+                plan.Versions.Select(c => new PruneVersion(c.Version.Key, c.Version.VersionId, c.Version.Size, c.Version.Modified, c.Oid)).ToList(),
+                plan.Uploads.Select(u => new PruneUpload(u.Key, u.Started)).ToList(),
+                plan.Bytes, saving, workspace.Settings.PricePerGb, plan.HistoryObjects, plan.KeptYoung, grace.TotalDays), ReportJsonContext.Default.PruneReport);
+        }
+
+        await text.WriteLineAsync($"{(apply ? "deleted" : "would delete")} {plan.Versions.Count} versions ({plan.Bytes} bytes, about "
             + $"{saving.ToString("0.00", CultureInfo.InvariantCulture)} per month at {price} per GB-month) and {plan.Uploads.Count} unfinished uploads; "
             + $"kept every version of the {plan.HistoryObjects} objects of history, and {plan.KeptYoung} unreferenced versions younger than {days} days"
             + (apply ? "" : ". Nothing deleted: run with --apply"));

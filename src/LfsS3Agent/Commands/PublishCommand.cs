@@ -17,12 +17,13 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
 
     public override IReadOnlySet<string> ValueOptions { get; } = new HashSet<string> { "to" };
 
-    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "delete", "dry-run" };
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "delete", "dry-run", "quiet" };
 
     public override bool TakesArguments => true;
 
     public override string Help => $"""
         usage: git lfs-s3 publish <revision> --to <prefix | s3://bucket/prefix | file:///folder> [--delete] [--dry-run]
+                                   [--quiet]
 
         Makes the destination show the whole tree of <revision>, every file under its own path: LFS files as
         server-side copies of their exact stored versions (nothing passes through this machine), git's own
@@ -32,7 +33,7 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         revision does not have (a delete marker where the bucket keeps versions); --dry-run prints the changes
         and makes none. The .lfs-s3/ folder, symbolic links and submodules are not published. Refuses a
         destination that overlaps the repository's own prefix. Nothing is written unless every LFS file of
-        the revision is in the store.
+        the revision is in the store. On a terminal a progress line shows on stderr (--quiet: none).
         Needs s3:GetObject and s3:GetObjectVersion on the repository's prefix, and s3:ListBucket,
         s3:PutObject (and s3:DeleteObject for --delete) on the destination.
         """;

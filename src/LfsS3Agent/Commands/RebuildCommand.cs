@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
@@ -14,14 +15,15 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
 
     public override string Summary => "reconstruct the mapping from the bucket's versions and their metadata";
 
-    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "write" };
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "write", "quiet" };
 
     public override string Help => """
-        usage: git lfs-s3 rebuild [--write]
+        usage: git lfs-s3 rebuild [--write] [--quiet]
 
         Reconstructs the mapping for every LFS object referenced anywhere in the repository's history from the
         bucket: the versions of each file's key(s) and the OID in their metadata. Reports what it could not
         find (exit code 1 then). --write records what it found on the mapping branch and pushes it (to origin).
+        On a terminal a progress line shows on stderr (--quiet: none).
         """;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
@@ -32,6 +34,7 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         var locator = workspace.CreateLocator(logger);
         var found = new ConcurrentBag<MappingEntry>();
         var missing = new ConcurrentBag<string>();
+        var progress = new TerminalProgress("looking for history's objects", pointers.Count);
         await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = workspace.Settings.Parallelism, CancellationToken = cancellationToken },
             async (pointer, ct) =>
             {
@@ -43,7 +46,10 @@ public sealed class RebuildCommand(IObjectStoreFactory storeFactory, ProcessEnvi
                 {
                     missing.Add($"{pointer.Oid} {pointer.Size,12} {pointer.Paths[0]}");
                 }
+
+                progress.Step();
             });
+        progress.Done();
 
         foreach (var entry in found)
         {

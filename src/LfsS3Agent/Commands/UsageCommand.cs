@@ -59,13 +59,13 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
 
     public override string Summary => "what the repository's prefix holds and costs (referenced by history or not); --transfers: the agent's own record";
 
-    public override IReadOnlySet<string> ValueOptions { get; } = new HashSet<string> { "since" };
+    public override IReadOnlySet<string> ValueOptions { get; } = new HashSet<string> { "since", "until" };
 
-    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json", "transfers" };
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json", "transfers", "quiet" };
 
     public override string Help => """
-        usage: git lfs-s3 usage [--json]
-               git lfs-s3 usage --transfers [--since <duration>] [--json]
+        usage: git lfs-s3 usage [--json] [--quiet]
+               git lfs-s3 usage --transfers [--since <time>] [--until <time>] [--json]
 
         Lists the repository's prefix once (all versions) and reports, per top-level folder and in total: objects,
         current and non-current versions and their bytes, and how many bytes are referenced by history (the
@@ -75,8 +75,11 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         is an estimate: all bytes times lfs-s3.pricepergb (default 0.023, S3 Standard's list price per
         GB-month in us-east-1; requests, transfer and other storage classes are not included). Referenced versions
         stored compressed (lfs-s3.compress) are reported with their stored and original bytes and the ratio.
-        --transfers summarises what this clone's agent recorded for every transfer (since --since, default
-        30d): counts, success and error rates by code, bytes and throughput. --json for monitoring systems.
+        --transfers summarises what this clone's agent recorded for every transfer (from --since, default 30d
+        ago, to --until, default now; both take what `git log --since` takes, "2026-11-01", "2 weeks ago", or a
+        duration back from now, 12h, 30d): counts, success and error rates by code, bytes and throughput.
+        --json for monitoring systems.
+        On a terminal a progress line shows on stderr while history's objects are looked up (--quiet: none).
         Needs s3:ListBucketVersions and s3:GetObjectVersion on the prefix.
         """;
 
@@ -85,12 +88,15 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         using var workspace = await OpenAsync(cancellationToken);
         if (args.Has("transfers"))
         {
-            return await TransfersAsync(workspace, Duration.Parse("since", args.Value("since") ?? "30d"), args.Has("json"));
+            var git = workspace.Repository.Git;
+            var since = await Duration.PointInTimeAsync(git, "since", args.Value("since") ?? "30d", cancellationToken);
+            var until = args.Value("until") is { } u ? await Duration.PointInTimeAsync(git, "until", u, cancellationToken) : (DateTimeOffset?)null;
+            return await TransfersAsync(workspace, since, until, args.Has("json"));
         }
 
-        if (args.Has("since"))
+        if (args.Has("since") || args.Has("until"))
         {
-            throw new UsageException("--since goes with --transfers");
+            throw new UsageException("--since and --until go with --transfers");
         }
 
         var prefix = workspace.Layout.Prefix.Length == 0 ? "" : workspace.Layout.Prefix + "/";
@@ -187,9 +193,9 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             noncurrent.Count, noncurrent.Sum(v => v.Size), used, list.Sum(v => v.Size) - used);
     }
 
-    private async Task<int> TransfersAsync(Workspace workspace, TimeSpan since, bool json)
+    private async Task<int> TransfersAsync(Workspace workspace, DateTimeOffset since, DateTimeOffset? until, bool json)
     {
-        var rows = workspace.Transfers.Since(DateTimeOffset.UtcNow - since);
+        var rows = workspace.Transfers.Since(since).Where(r => until is null || r.At <= until);
         var summary = rows.GroupBy(r => r.Direction).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var ok = g.Where(r => r.Code == 0).ToList();
@@ -205,7 +211,9 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             return 0;
         }
 
-        await stdout.WriteLineAsync($"transfers of this clone's agent in the last {since.TotalDays:0.#} days:");
+        await stdout.WriteLineAsync(until is null
+            ? string.Create(CultureInfo.InvariantCulture, $"transfers of this clone's agent in the last {(DateTimeOffset.UtcNow - since).TotalDays:0.#} days:")
+            : string.Create(CultureInfo.InvariantCulture, $"transfers of this clone's agent from {since.ToLocalTime():yyyy-MM-dd HH:mm} to {until.Value.ToLocalTime():yyyy-MM-dd HH:mm}:"));
         foreach (var s in summary)
         {
             var errors = s.ErrorsByCode.Count == 0 ? "no errors"

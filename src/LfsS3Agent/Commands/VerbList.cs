@@ -10,6 +10,7 @@ public static class VerbList
         .AddSingleton<Verb, UninstallCommand>()
         .AddSingleton<Verb, InitCommand>()
         .AddSingleton<Verb, DoctorCommand>()
+        .AddSingleton<Verb, EnvCommand>()
         .AddSingleton<Verb, StatusCommand>()
         .AddSingleton<Verb, SyncCommand>()
         .AddSingleton<Verb, VerifyCommand>()

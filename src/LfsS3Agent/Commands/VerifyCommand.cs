@@ -18,16 +18,18 @@ public sealed class VerifyCommand(IObjectStoreFactory storeFactory, ProcessEnvir
 
     public override string Summary => "check that every LFS object of HEAD (or given revisions, or --all) is stored";
 
-    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "all", "content" };
+    public override IReadOnlySet<string> Flags { get; } = new HashSet<string> { "all", "content", "json", "quiet" };
 
     public override bool TakesArguments => true;
 
     public override string Help => """
-        usage: git lfs-s3 verify [<revision>...] [--all] [--content]
+        usage: git lfs-s3 verify [<revision>...] [--all] [--content] [--json] [--quiet]
 
         Checks that every LFS object in the given revisions (default HEAD; --all: every object in the
         history of every ref) resolves to a stored version of the right size with its OID recorded, and with
-        --content that the bytes hash to the OID. Exit code 1 when anything is missing or wrong.
+        --content that the bytes hash to the OID. Exit code 1 when anything is missing or wrong. On a terminal
+        a progress line (objects, bytes, rate) shows on stderr (--quiet: none). --json prints
+        {"objects", "content", "failures": [{"oid", "path", "problem"}], "ok"}.
         """;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)
@@ -55,30 +57,42 @@ public sealed class VerifyCommand(IObjectStoreFactory storeFactory, ProcessEnvir
         var mapping = (await workspace.Mapping.BranchEntriesAsync(cancellationToken)).Entries
             .Concat((await workspace.Mapping.ReadAsync(MappingSource.WorkTree, cancellationToken)).Entries)
             .Concat((await workspace.Mapping.ReadAsync(MappingSource.Head, cancellationToken)).Entries);
+        var json = args.Has("json");
+        var text = json ? TextWriter.Null : stdout;
         if (OutsidePrefix.Count(workspace, mapping) is > 0 and var outside)
         {
-            await stdout.WriteLineAsync("warning: " + OutsidePrefix.Message(workspace, outside));
+            await text.WriteLineAsync("warning: " + OutsidePrefix.Message(workspace, outside));
         }
 
         var locator = workspace.CreateLocator(logger);
-        var failures = new ConcurrentBag<string>();
+        var failures = new ConcurrentBag<VerifyFailure>();
         var content = args.Has("content");
+        var progress = new TerminalProgress(content ? "hashing stored objects" : "checking stored objects", pointers.Count);
         await Parallel.ForEachAsync(pointers, new ParallelOptions { MaxDegreeOfParallelism = workspace.Settings.Parallelism, CancellationToken = cancellationToken },
             async (pair, ct) =>
             {
                 var (oid, (size, path)) = (pair.Key, pair.Value);
                 if (await CheckAsync(workspace.Store, locator, oid, size, path, content, ct) is { } problem)
                 {
-                    failures.Add($"{oid[..12]} {path}: {problem}");
+                    failures.Add(new VerifyFailure(oid, path, problem));
                 }
-            });
 
-        foreach (var failure in failures.Order(StringComparer.Ordinal))
+                progress.Step(content ? size : 0);
+            });
+        progress.Done();
+
+        var sorted = failures.OrderBy(f => f.Oid, StringComparer.Ordinal).ThenBy(f => f.Path, StringComparer.Ordinal).ToList();
+        foreach (var failure in sorted)
         {
-            await stdout.WriteLineAsync($"FAIL {failure}");
+            await text.WriteLineAsync($"FAIL {failure.Oid[..12]} {failure.Path}: {failure.Problem}");
         }
 
-        await stdout.WriteLineAsync(failures.IsEmpty
+        if (json)
+        {
+            await ReportJson.WriteAsync(stdout, new VerifyReport(pointers.Count, content, sorted, sorted.Count == 0), ReportJsonContext.Default.VerifyReport);
+        }
+
+        await text.WriteLineAsync(failures.IsEmpty
             ? $"verified {pointers.Count} LFS objects{(content ? " (content hashed)" : "")}: all stored"
             : $"{failures.Count} of {pointers.Count} LFS objects missing or wrong");
         return failures.IsEmpty ? 0 : 1;

@@ -48,6 +48,15 @@ internal static class AgentWiring
             : throw new CommandException("--local needs to run inside a git repository");
     }
 
+    /// <summary>The repository's LFS URL as git-lfs takes it: the user's own lfs.url, and the one committed in .lfsconfig (or HEAD's).</summary>
+    public static async Task<(string? Own, string? Committed)> LfsUrlsAsync(GitRepository repository, CancellationToken cancellationToken)
+    {
+        var git = repository.Git;
+        var own = await git.ConfigGetAsync(GitConfigSource.Effective, "lfs.url", cancellationToken);
+        var committed = await LfsUrlPin.CommittedAsync(repository, "lfs.url", cancellationToken);
+        return (own, committed);
+    }
+
     /// <summary>The agent git-lfs picks for this LFS endpoint URL, resolved as git-lfs does (URL match, then the plain key).</summary>
     public static Task<string?> AgentForAsync(IGit git, string url, CancellationToken cancellationToken) =>
         git.ConfigGetUrlmatchAsync(AgentKey, url, cancellationToken);

@@ -65,11 +65,13 @@ class Requests:
 
 
 class AgentRss:
-    """Samples, every 50 ms, every running agent process: the highest sum of their RSS at one moment, the most
-    agents alive at once, and the highest peak RSS (VmHWM) of any one of them."""
+    """Samples, every 50 ms, every running agent process: the highest sum of their RSS at one moment (and of their
+    PSS, which counts the binary's shared pages once), the most agents alive at once, and the highest peak RSS
+    (VmHWM) of any one of them."""
 
     def __init__(self):
         self.sum_kib = 0
+        self.pss_kib = 0
         self.single_kib = 0
         self.most = 0
         self._stop = threading.Event()
@@ -86,7 +88,7 @@ class AgentRss:
 
     def _poll(self):
         while not self._stop.is_set():
-            total, alive = 0, 0
+            total, pss, alive = 0, 0, 0
             for pid in os.listdir("/proc"):
                 if not pid.isdigit():
                     continue
@@ -101,14 +103,17 @@ class AgentRss:
                                 alive += 1
                             elif line.startswith("VmHWM:"):
                                 self.single_kib = max(self.single_kib, int(line.split()[1]))
+                    with open(f"/proc/{pid}/smaps_rollup") as f:
+                        pss += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
                 except OSError:
                     pass
             self.sum_kib = max(self.sum_kib, total)
+            self.pss_kib = max(self.pss_kib, pss)
             self.most = max(self.most, alive)
             time.sleep(0.05)
 
     def __str__(self):
-        return f"{self.sum_kib / 1024:.0f} MB ({self.most} agents)" if self.most else ""
+        return f"{self.sum_kib / 1024:.0f} MB, PSS {self.pss_kib / 1024:.0f} MB ({self.most} agents)" if self.most else ""
 
 
 class Proxy:

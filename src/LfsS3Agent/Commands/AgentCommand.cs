@@ -1,3 +1,4 @@
+using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Protocol;
 using LfsS3Agent.Core.Settings;
@@ -49,8 +50,16 @@ public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, Proce
     {
         var workspace = await Workspace.OpenAsync(environment, storeFactory, cancellationToken);
         logs.Configure(workspace.Settings);
+        if (await TransferProcesses.WriteAsync(workspace.Repository.Git, workspace.Settings, cancellationToken))
+        {
+            ProcessesWritten(logger, AgentSettings.ConcurrentTransfersKey, TransferProcesses.Count);
+        }
+
         return workspace;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "set {Key} = {Count} in this clone's git config: later git-lfs runs here keep that many objects in flight")]
+    private static partial void ProcessesWritten(ILogger logger, string key, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "git-lfs closed the protocol stream: {Message}")]
     private static partial void ProtocolStreamClosed(ILogger logger, string message);

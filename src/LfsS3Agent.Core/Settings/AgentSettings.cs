@@ -140,6 +140,12 @@ public sealed class AgentSettings
 
     public string? LfsStorage => _values.GetValueOrDefault(LfsStorageKey)?.Value is { Length: > 0 } v ? v : null;
 
+    /// <summary>git-lfs's <c>lfs.concurrenttransfers</c>: how many agent processes it starts (its default is 8).</summary>
+    public const string ConcurrentTransfersKey = "lfs.concurrenttransfers";
+
+    /// <summary>Whether some git config (system, global, local) sets <see cref="ConcurrentTransfersKey"/>.</summary>
+    public bool ConcurrentTransfersSet => _values.ContainsKey(ConcurrentTransfersKey);
+
     public string? LogLevel => Get(SettingNames.LogLevel);
 
     /// <summary>Server-side encryption for writes: "AES256", "aws:kms", or null for the bucket's default.</summary>

@@ -17,7 +17,7 @@ public static class SettingsResolver
     {
         var git = repository?.Git ?? new GitCli(environment.WorkingDirectory, environment.Variables);
         // lfs.storage is git-lfs's own: it moves .git/lfs, and with it the temp folder downloads must land in.
-        var gitConfig = await git.ConfigGetRegexpAsync(GitConfigSource.Effective, @"^lfs-s3\.|^lfs\.storage$", cancellationToken);
+        var gitConfig = await git.ConfigGetRegexpAsync(GitConfigSource.Effective, @"^lfs-s3\.|^lfs\.storage$|^lfs\.concurrenttransfers$", cancellationToken);
         repoConfig ??= repository is null
             ? new Dictionary<string, string>()
             : await ReadRepoConfigAsync(repository, cancellationToken);
@@ -89,6 +89,11 @@ public static class SettingsResolver
         if (gitConfig.TryGetValue(AgentSettings.LfsStorageKey, out var storage))
         {
             values[AgentSettings.LfsStorageKey] = new SettingValue(storage, FromGit(AgentSettings.LfsStorageKey));
+        }
+
+        if (gitConfig.TryGetValue(AgentSettings.ConcurrentTransfersKey, out var processes))
+        {
+            values[AgentSettings.ConcurrentTransfersKey] = new SettingValue(processes, "git config " + AgentSettings.ConcurrentTransfersKey);
         }
 
         Fallback(values, environment, SettingNames.Region, "AWS_REGION", "AWS_DEFAULT_REGION");

@@ -54,8 +54,16 @@ public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, Proce
         logs.Configure(workspace.Settings);
         // Also during a clone's first checkout, before any verb ran: from now on a commit cannot move this clone's LFS URL.
         await LfsUrlPin.PinAsync(workspace.Repository, cancellationToken);
+        if (await TransferProcesses.WriteAsync(workspace.Repository.Git, workspace.Settings, cancellationToken))
+        {
+            ProcessesWritten(logger, AgentSettings.ConcurrentTransfersKey, TransferProcesses.Count);
+        }
+
         return workspace;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "set {Key} = {Count} in this clone's git config: later git-lfs runs here keep that many objects in flight")]
+    private static partial void ProcessesWritten(ILogger logger, string key, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "git-lfs closed the protocol stream: {Message}")]
     private static partial void ProtocolStreamClosed(ILogger logger, string message);

@@ -33,6 +33,8 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         not try `ssh ... git-lfs-transfer` on SSH remotes). First it checks that the bucket exists and
         has versioning enabled, unless --no-check is given. Where each object went (OID -> S3 version) is
         kept on the mapping branch (lfs-s3 on your git remote), written by every push: nothing to commit.
+        Unless some git config sets it, lfs.concurrenttransfers = 12 goes into this clone's git config (the agent
+        does the same in every clone it works in): 12 objects in flight instead of git-lfs's 8.
 
           --bucket      S3 bucket (must have versioning enabled)
           --store       file:///path: a local or shared folder instead of S3, same layout, with version history
@@ -136,6 +138,8 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         await repository.Git.ConfigSetAsync(lfsConfig, "lfs.url", AgentWiring.PlaceholderLfsUrl, cancellationToken);
         await LfsUrlPin.PinAsync(repository, cancellationToken);
 
+        await TransferProcesses.WriteAsync(repository.Git, await SettingsResolver.LoadAsync(repository, environment, cancellationToken: cancellationToken),
+            cancellationToken);
         var agent = await AgentWiring.AgentForAsync(repository.Git, AgentWiring.PlaceholderLfsUrl, cancellationToken);
         await stdout.WriteLineAsync($"wrote {SettingNames.RepoDir}/ and .lfsconfig; commit them: git add {SettingNames.RepoDir} .lfsconfig && git commit -m \"Store LFS files in S3\"");
         if (agent != AgentWiring.AgentName)

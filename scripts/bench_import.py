@@ -9,46 +9,10 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench import BIN, ENDPOINT, Env, log, run  # noqa: E402
-
-
-class PeakRss:
-    """Peak resident memory (VmHWM) of every running process of the binary started with this verb."""
-
-    def __init__(self, verb):
-        self.prefix = BIN.encode() + b"\0" + verb.encode()
-        self.peak_kib = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-    def _poll(self):
-        while not self._stop.is_set():
-            for pid in os.listdir("/proc"):
-                if not pid.isdigit():
-                    continue
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        if not f.read().startswith(self.prefix):
-                            continue
-                    with open(f"/proc/{pid}/status") as f:
-                        for line in f:
-                            if line.startswith("VmHWM:"):
-                                self.peak_kib = max(self.peak_kib, int(line.split()[1]))
-                except OSError:
-                    pass
-            time.sleep(0.02)
+from bench import BIN, ENDPOINT, Env, PeakRss, log, run  # noqa: E402
 
 
 def versions(e, bucket):
@@ -87,7 +51,7 @@ def main():
         e.git(["add", "-A"], cwd=work)
         e.git(["commit", "-q", "-m", "set up"], cwd=work)
 
-        with PeakRss("import") as rss:
+        with PeakRss(BIN, "import") as rss:
             t = time.perf_counter()
             run([BIN, "import"], cwd=work, env=e.env)
             seconds = time.perf_counter() - t
@@ -95,7 +59,7 @@ def main():
         log(f"import: {seconds:.1f} s")
 
         before = versions(e, bucket)
-        with PeakRss("agent") as rss:
+        with PeakRss(BIN) as rss:
             t = time.perf_counter()
             e.git(["push", "-q", "origin", "main"], cwd=work)
             seconds = time.perf_counter() - t
@@ -108,7 +72,7 @@ def main():
         rows.append(("second import (no change)", time.perf_counter() - again, 0, 0, out.splitlines()[-1] if out else ""))
 
         clone = os.path.join(root, "clone")
-        with PeakRss("agent") as rss:
+        with PeakRss(BIN) as rss:
             t = time.perf_counter()
             e.git(["-c", "gc.auto=0", "clone", "-q", origin, clone])
             seconds = time.perf_counter() - t

@@ -4,6 +4,7 @@ using System.Text;
 using LfsS3Agent.Core.Git;
 using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
+using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
 
 namespace LfsS3Agent.Core.Importing;
@@ -24,7 +25,11 @@ public sealed record ImportChange(string Path, ImportKind Kind, LatestState Stat
 /// found, the keys that cannot be paths, and the versions found to be git's own (recorded so they are not asked again).
 /// </summary>
 public sealed record ImportPlan(string? Base, string Ref, IReadOnlyList<ImportChange> Changes, IReadOnlyList<string> Skipped,
-    IReadOnlyList<(string Key, string VersionId)> GitsOwn, int Listed);
+    IReadOnlyList<(string Key, string VersionId)> GitsOwn, int Listed)
+{
+    /// <summary>What <see cref="Ref"/> points at now (null: it does not exist yet), so that a ref moved meanwhile is not overwritten.</summary>
+    public string? RefNow { get; init; }
+}
 
 /// <summary>One file an import committed: the change, and its object (LFS) or blob (git's own file).</summary>
 public sealed record ImportedFile(ImportChange Change, bool Lfs, string? Oid, long Size, string? Blob);
@@ -56,8 +61,8 @@ public sealed class BucketImport(GitRepository repository, IObjectStore store, K
     {
         var listing = store.Require<ILatestStates>("list a prefix's latest versions and delete markers, which import needs");
         var head = await Git.RevParseAsync("HEAD^{commit}", cancellationToken);
-        var (refName, start) = branch is null ? ("HEAD", head)
-            : ("refs/heads/" + branch, await Git.RevParseAsync($"refs/heads/{branch}^{{commit}}", cancellationToken) ?? head);
+        var tip = branch is null ? head : await Git.RevParseAsync($"refs/heads/{branch}^{{commit}}", cancellationToken);
+        var (refName, start) = branch is null ? ("HEAD", head) : ("refs/heads/" + branch, tip ?? head);
         var tree = start is null ? [] : await Git.LsTreeAsync(start, null, new LsTreeOptions(), cancellationToken);
         var files = tree.ToDictionary(f => f.Path, StringComparer.Ordinal);
         var folders = Folders(files.Keys);
@@ -77,7 +82,7 @@ public sealed class BucketImport(GitRepository repository, IObjectStore store, K
 
             if (state.Deleted)
             {
-                if (files.ContainsKey(path))
+                if (files.ContainsKey(path) && WhyNotAPath(path) is null)
                 {
                     deleted.Add(new ImportChange(path, ImportKind.Deleted, state));
                 }
@@ -143,7 +148,7 @@ public sealed class BucketImport(GitRepository repository, IObjectStore store, K
 
         changes.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         skipped.Sort(StringComparer.Ordinal);
-        return new ImportPlan(start, refName, changes, skipped, [.. gits], states.Count);
+        return new ImportPlan(start, refName, changes, skipped, [.. gits], states.Count) { RefNow = tip };
     }
 
     /// <summary>
@@ -154,6 +159,12 @@ public sealed class BucketImport(GitRepository repository, IObjectStore store, K
     public async Task<ImportResult> ApplyAsync(ImportPlan plan, string? message, Action? step, CancellationToken cancellationToken)
     {
         var updateWorkTree = plan.Ref == "HEAD";
+        if (updateWorkTree && plan.Base is null && plan.Changes.Count > 0 && (await Git.LsFilesStagedAsync([], cancellationToken)).Count > 0)
+        {
+            throw new LfsS3Exception(ErrorCodes.BadRequest,
+                "this branch has no commit yet and files are staged: commit them first (git commit -m \"Set up git-lfs-s3\"), then import; nothing was changed");
+        }
+
         if (updateWorkTree && plan.Changes.Count > 0)
         {
             await CheckNoLocalChangesAsync(plan, cancellationToken);
@@ -327,7 +338,7 @@ public sealed class BucketImport(GitRepository repository, IObjectStore store, K
     /// <summary>Moves the ref (and for HEAD, index and work tree first, refusing where local changes would be lost).</summary>
     private async Task MoveAsync(ImportPlan plan, string commit, bool updateWorkTree, CancellationToken cancellationToken)
     {
-        var expected = plan.Base ?? new string('0', 40);
+        var expected = plan.RefNow ?? new string('0', 40);
         if (updateWorkTree)
         {
             if (await Git.RevParseAsync("HEAD^{commit}", cancellationToken) != plan.Base)
@@ -372,6 +383,12 @@ public sealed class BucketImport(GitRepository repository, IObjectStore store, K
         if (parts.Any(p => p is "" or "." or ".."))
         {
             return "an empty, \".\" or \"..\" path component";
+        }
+
+        // The repository's own settings decide where bytes go: a key in the bucket never does.
+        if (parts[0] == SettingNames.RepoDir || path == ".lfsconfig")
+        {
+            return "the repository's git-lfs-s3 settings are never imported";
         }
 
         return parts.Any(p => p.Equals(".git", StringComparison.OrdinalIgnoreCase)) ? "git never tracks a path inside .git"

@@ -27,7 +27,7 @@ public sealed class ImportPlumbingTests
         Assert.Equal(["a dir/new ü.txt", "dir/old.txt", "keep.txt"], files.Select(f => f.Path));
         Assert.Equal(blobs[1], files[1].Blob);
         Assert.Equal(userIndex, File.ReadAllBytes(Path.Combine(repo.Root, ".git", "index")));
-        Assert.Equal(["keep.txt", "dir/old.txt", "gone.txt"].Order(), (await repo.Cli.LsFilesStagedAsync([], default)).Select(f => f.Path).Order());
+        Assert.Equal(new[] { "keep.txt", "dir/old.txt", "gone.txt" }.Order(), (await repo.Cli.LsFilesStagedAsync([], default)).Select(f => f.Path).Order());
     }
 
     [Fact]

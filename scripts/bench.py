@@ -40,10 +40,11 @@ def timed(args, **kw):
 
 
 class PeakRss:
-    """Polls the peak resident memory (VmHWM) of every running agent process."""
+    """Polls the peak resident memory (VmHWM) of every running process of the binary's verb (the agent by default)."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, verb="agent"):
         self.binary = binary
+        self.verb = verb
         self.peak_kib = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
@@ -63,7 +64,7 @@ class PeakRss:
                     continue
                 try:
                     with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        if not f.read().startswith(self.binary.encode() + b"\0agent"):
+                        if not f.read().startswith(self.binary.encode() + b"\0" + self.verb.encode()):
                             continue
                     with open(f"/proc/{pid}/status") as f:
                         for line in f:

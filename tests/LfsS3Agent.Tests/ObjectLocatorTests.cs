@@ -184,6 +184,50 @@ public sealed class ObjectLocatorTests : IDisposable
         Assert.Empty(await ListAsync(locator.CandidatesAsync(content.Oid, content.Bytes.Length)));
     }
 
+    /// <summary>A version written outside git (import adopts such versions): the same bytes, no OID recorded with them.</summary>
+    private async Task<MappingEntry> PutWithoutOidAsync(string key, (string Oid, byte[] Bytes) content)
+    {
+        var entry = await PutAsync(key, content);
+        File.Delete(Path.Combine(_store.Root, FolderObjectStore.VersionsFolder, key, entry.VersionId + ".oid"));
+        return entry;
+    }
+
+    [Fact]
+    public async Task Locate_AdoptedVersionWithoutOidInThisClonesCache_StoredSoAPushUploadsNothing()
+    {
+        var content = Content("adopted from the bucket");
+        CommitPointer("docs/a.txt", content);
+        var adopted = await PutWithoutOidAsync("pre/docs/a.txt", content);
+        var (locator, cache) = await OpenAsync(folderListings: true);
+        cache.Put(adopted, uploaded: true);
+
+        var located = await locator.LocateAsync(content.Oid, content.Bytes.Length, null, CancellationToken.None);
+
+        Assert.Equal(adopted, located.Entry);
+        Assert.Equal(CandidateSource.Cache, located.Source);
+    }
+
+    [Fact]
+    public async Task Locate_MappingClaimOnVersionWithoutOid_TakenOnlyWhenItsBytesAreTheObject()
+    {
+        var content = Content("real bytes");
+        var impostor = Content("fake bytes"); // the same size
+        CommitPointer("docs/a.txt", content);
+        var wrong = await PutWithoutOidAsync("pre/elsewhere.txt", impostor);
+        var right = await PutWithoutOidAsync("pre/other.txt", content);
+        _repo.WriteFile(".lfs-s3/mapping.tsv", MappingFile.Format([wrong with { Oid = content.Oid }]));
+        var (locator, _) = await OpenAsync();
+
+        var refused = await locator.LocateAsync(content.Oid, content.Bytes.Length, null, CancellationToken.None);
+        _repo.WriteFile(".lfs-s3/mapping.tsv", MappingFile.Format([right]));
+        var (fresh, _) = await OpenAsync();
+        var taken = await fresh.LocateAsync(content.Oid, content.Bytes.Length, null, CancellationToken.None);
+
+        Assert.Null(refused.Entry);
+        Assert.Contains(refused.Rejected, r => r.Contains("hashes to " + impostor.Oid));
+        Assert.Equal(right, taken.Entry);
+    }
+
     private static async Task<List<Candidate>> ListAsync(IAsyncEnumerable<Candidate> candidates)
     {
         var list = new List<Candidate>();

@@ -104,7 +104,7 @@ public sealed class VerbTests : IDisposable
         var code = await new Application(verbs, _stdout, _stderr).RunAsync([], CancellationToken.None);
 
         Assert.Equal(0, code);
-        Assert.Equal(["install", "uninstall", "init", "doctor", "env", "status", "sync", "verify", "rebuild", "url", "publish", "log", "usage", "prune",
+        Assert.Equal(["install", "uninstall", "init", "doctor", "env", "status", "sync", "verify", "rebuild", "import", "url", "publish", "log", "usage", "prune",
             "lock", "locks", "unlock", "trust"], verbs.Where(v => !v.Hidden).Select(v => v.Name));
         Assert.DoesNotMatch("(?m)^  agent ", _stdout.ToString());
         foreach (var verb in verbs.Where(v => !v.Hidden))

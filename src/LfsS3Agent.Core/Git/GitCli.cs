@@ -275,15 +275,49 @@ public sealed partial class GitCli : IGit
                 await File.WriteAllTextAsync(paths[^1], contents[i], new System.Text.UTF8Encoding(false), cancellationToken);
             }
 
-            var result = await RunAsync(["hash-object", "-w", "--no-filters", "--stdin-paths"], string.Join('\n', paths) + "\n", cancellationToken: cancellationToken);
-            var ids = GitOutput.Lines(result.Stdout);
-            return ids.Count == contents.Count ? ids : throw new GitException($"git hash-object wrote {ids.Count} of {contents.Count} blobs", 1);
+            return await WriteFileBlobsAsync(paths, cancellationToken);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    public async Task<IReadOnlyList<string>> WriteFileBlobsAsync(IReadOnlyList<string> files, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0)
+        {
+            return [];
+        }
+
+        var result = await RunAsync(["hash-object", "-w", "--no-filters", "--stdin-paths"], string.Join('\n', files) + "\n", cancellationToken: cancellationToken);
+        var ids = GitOutput.Lines(result.Stdout);
+        return ids.Count == files.Count ? ids : throw new GitException($"git hash-object wrote {ids.Count} of {files.Count} blobs", 1);
+    }
+
+    public Task ReadTreeIntoAsync(string indexFile, string? treeish, CancellationToken cancellationToken) =>
+        RunAsync(["read-tree", treeish ?? "--empty"], extraEnvironment: IndexFile(indexFile), cancellationToken: cancellationToken);
+
+    public Task UpdateIndexAsync(string indexFile, IReadOnlyCollection<TreeFile> entries, IReadOnlyCollection<string> removals,
+        CancellationToken cancellationToken) =>
+        RunAsync(["update-index", "-z", "--index-info"],
+            string.Concat(removals.Select(p => $"0 {new string('0', 40)}\t{p}\0").Concat(entries.Select(e => $"{e.Mode} {e.Blob}\t{e.Path}\0"))),
+            extraEnvironment: IndexFile(indexFile), cancellationToken: cancellationToken);
+
+    public async Task<string> WriteTreeAsync(string indexFile, CancellationToken cancellationToken) =>
+        (await RunAsync(["write-tree"], extraEnvironment: IndexFile(indexFile), cancellationToken: cancellationToken)).Stdout.Trim();
+
+    private static Dictionary<string, string> IndexFile(string path) => new() { ["GIT_INDEX_FILE"] = path };
+
+    public Task<GitOutcome> MoveWorkTreeAsync(string? from, string target, CancellationToken cancellationToken) =>
+        OutcomeAsync(["read-tree", "-m", "-u", .. from is null ? Array.Empty<string>() : [from], target], null, cancellationToken);
+
+    public async Task<List<string>> ChangedTrackedPathsAsync(CancellationToken cancellationToken) =>
+        GitOutput.StatusPaths((await RunAsync(["status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames"],
+            cancellationToken: cancellationToken)).Stdout);
+
+    public async Task<bool> IsValidBranchNameAsync(string name, CancellationToken cancellationToken) =>
+        (await RunAsync(["check-ref-format", "--branch", name], allowFailure: true, cancellationToken: cancellationToken)).ExitCode == 0;
 
     public async Task<string> MakeTreeAsync(IReadOnlyCollection<TreeFile> entries, CancellationToken cancellationToken) =>
         (await RunAsync(["mktree", "-z"], string.Concat(entries.Select(e => $"{e.Mode} {e.Type} {e.Blob}\t{e.Path}\0")),

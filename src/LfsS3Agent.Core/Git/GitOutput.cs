@@ -210,6 +210,10 @@ public static class GitOutput
         return result;
     }
 
+    /// <summary><c>status --porcelain=v1 -z --no-renames</c>: "XY path\0" per changed path; the paths.</summary>
+    public static List<string> StatusPaths(string output) =>
+        [.. output.Split('\0', StringSplitOptions.RemoveEmptyEntries).Where(r => r.Length > 3).Select(r => r[3..])];
+
     /// <summary>Output of one item per line (ids, names), without empty lines.</summary>
     public static List<string> Lines(string output) =>
         [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];

@@ -163,6 +163,31 @@ public interface IGit
     /// </summary>
     Task<string> CommitTreeAsync(string tree, IReadOnlyList<string> parents, string message, CancellationToken cancellationToken);
 
+    /// <summary><c>hash-object -w --no-filters --stdin-paths</c>: writes each file's bytes, as they are, as a blob; returns their ids in order.</summary>
+    Task<IReadOnlyList<string>> WriteFileBlobsAsync(IReadOnlyList<string> files, CancellationToken cancellationToken);
+
+    /// <summary><c>read-tree</c> into the index file <paramref name="indexFile"/> (a scratch index, never the user's): a tree, or empty when null.</summary>
+    Task ReadTreeIntoAsync(string indexFile, string? treeish, CancellationToken cancellationToken);
+
+    /// <summary><c>update-index -z --index-info</c> on <paramref name="indexFile"/>: adds or replaces <paramref name="entries"/>, removes <paramref name="removals"/>.</summary>
+    Task UpdateIndexAsync(string indexFile, IReadOnlyCollection<TreeFile> entries, IReadOnlyCollection<string> removals, CancellationToken cancellationToken);
+
+    /// <summary><c>write-tree</c> of the index file <paramref name="indexFile"/>; returns the tree's id.</summary>
+    Task<string> WriteTreeAsync(string indexFile, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <c>read-tree -m -u &lt;from&gt; &lt;target&gt;</c> on the real index: moves index and work tree from one commit to the
+    /// next as a fast-forward merge would (filters applied), refusing, with nothing changed, where that would lose local
+    /// changes. <paramref name="from"/> null: from an unborn branch.
+    /// </summary>
+    Task<GitOutcome> MoveWorkTreeAsync(string? from, string target, CancellationToken cancellationToken);
+
+    /// <summary><c>status --porcelain -z --untracked-files=no</c>: paths whose index or work tree differ from HEAD.</summary>
+    Task<List<string>> ChangedTrackedPathsAsync(CancellationToken cancellationToken);
+
+    /// <summary><c>check-ref-format --branch</c>: whether a branch name is valid.</summary>
+    Task<bool> IsValidBranchNameAsync(string name, CancellationToken cancellationToken);
+
     /// <summary><c>update-ref</c>: points a ref at an id, only if it still points at <paramref name="expected"/> when given; false when not.</summary>
     Task<bool> UpdateRefAsync(string name, string id, string? expected, CancellationToken cancellationToken);
 }

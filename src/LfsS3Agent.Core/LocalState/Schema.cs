@@ -45,6 +45,11 @@ internal static class Schema
         // The mapping moved from the work tree to its own branch: what pushes wrote into the work tree (uploaded = 2)
         // goes to the branch with the next push, so each clone's history of uploads seeds it.
         new(5, "UPDATE objects SET uploaded = 1 WHERE uploaded = 2;"),
+        // bucket_imports: versions `import` has looked at (written outside git and imported, or found to be git's), so
+        // the next import neither downloads nor asks about them again.
+        new(7, """
+            CREATE TABLE bucket_imports(store TEXT NOT NULL, key TEXT NOT NULL, version_id TEXT NOT NULL, PRIMARY KEY(store, key, version_id));
+            """),
     ];
 
     /// <summary>The version a file has once every step ran.</summary>

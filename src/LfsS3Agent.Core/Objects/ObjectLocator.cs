@@ -179,6 +179,10 @@ public sealed class ObjectLocator
             try
             {
                 reason = candidate.Confirmed ? null : await _finder.CheckAsync(candidate.Entry, cancellationToken);
+                if (reason is not null && await _finder.IsUnmarkedAsync(candidate.Entry, cancellationToken))
+                {
+                    reason = await UnmarkedReasonAsync(candidate, cancellationToken);
+                }
             }
             catch (StoreException ex) when (IsAboutTheCandidate(ex))
             {
@@ -194,6 +198,29 @@ public sealed class ObjectLocator
         }
 
         return new Located(null, default, rejected);
+    }
+
+    /// <summary>
+    /// Why a version without OID metadata (adopted by import) does not hold the object, null when it does. This clone's
+    /// cache records only versions whose bytes it hashed, and a version id names fixed bytes: that entry is taken. Anyone
+    /// else's claim (the mapping) is checked by reading the version.
+    /// </summary>
+    private async Task<string?> UnmarkedReasonAsync(Candidate candidate, CancellationToken cancellationToken)
+    {
+        if (candidate.Source == CandidateSource.Cache)
+        {
+            return null;
+        }
+
+        try
+        {
+            await VerifiedDownload.CheckAsync(_store, candidate.Entry, candidate.Entry.Oid, candidate.Entry.Size, cancellationToken);
+            return null;
+        }
+        catch (LfsS3Exception ex) when (IsAboutTheCandidate(ex))
+        {
+            return ex.Message;
+        }
     }
 
     /// <summary>How many objects the verbs built on this locator work on at once (lfs-s3.parallelism).</summary>

@@ -16,19 +16,45 @@ public static class VerifiedDownload
     public static async Task<string> ToFileAsync(IObjectStore store, MappingEntry entry, string oid, long size, string directory,
         IProgressReporter progress, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"{oid}-{Path.GetRandomFileName()}");
+        await WriteFileAsync(path, $"{oid} ({size} bytes)", file => CopyAsync(store, entry, oid, size, file, progress, cancellationToken));
+        return path;
+    }
+
+    /// <summary>
+    /// Writes a version whose object is not known yet (import adopts it) to a new file in <paramref name="directory"/>,
+    /// hashing its bytes as they stream; returns the file and the object those bytes are (their SHA-256 and count).
+    /// The file is deleted on any failure.
+    /// </summary>
+    public static async Task<(string Path, string Oid, long Size)> ToHashedFileAsync(IObjectStore store, string key, string versionId,
+        string directory, IProgressReporter progress, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(directory, $"import-{Path.GetRandomFileName()}");
+        var (oid, size) = ("", 0L);
+        await WriteFileAsync(path, store.Describe(key), async file =>
+        {
+            using var hashing = new HashingStream(file, progress);
+            await store.DownloadAsync(key, versionId, hashing, progress, cancellationToken);
+            await hashing.FlushAsync(cancellationToken);
+            (oid, size) = (hashing.HexDigest(), hashing.BytesWritten);
+        });
+        return (path, oid, size);
+    }
+
+    private static async Task WriteFileAsync(string path, string what, Func<Stream, Task> write)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(directory);
         try
         {
             await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-            await CopyAsync(store, entry, oid, size, file, progress, cancellationToken);
-            return path;
+            await write(file);
         }
         catch (IOException ex) when (IsDiskFull(ex))
         {
             File.Delete(path);
             throw new LfsS3Exception(ErrorCodes.InsufficientStorage,
-                $"no space left on the device of {directory} for {oid} ({size} bytes): free some space and run the command again", ex);
+                $"no space left on the device of {directory} for {what}: free some space and run the command again", ex);
         }
         catch
         {

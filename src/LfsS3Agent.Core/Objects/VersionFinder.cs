@@ -77,6 +77,14 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
         return await HoldsAsync(entry.Key, version, entry.Oid, entry.Size, cancellationToken);
     }
 
+    /// <summary>
+    /// Whether the entry's version exists with the object's exact size and records no OID: written outside git and
+    /// adopted by import, so only its bytes can tell what it holds.
+    /// </summary>
+    public async Task<bool> IsUnmarkedAsync(MappingEntry entry, CancellationToken cancellationToken) =>
+        (await VersionsAsync(entry.Key, cancellationToken)).Any(v => v.VersionId == entry.VersionId && v.Size == entry.Size)
+        && (await IdentityAsync(entry.Key, entry.VersionId, cancellationToken)).Oid is null;
+
     /// <summary>The versions of one key, newest first: one listing per key for the life of the finder.</summary>
     public Task<IReadOnlyList<StoredVersion>> VersionsAsync(string key, CancellationToken cancellationToken)
     {

@@ -15,6 +15,7 @@ public static class VerbList
         .AddSingleton<Verb, SyncCommand>()
         .AddSingleton<Verb, VerifyCommand>()
         .AddSingleton<Verb, RebuildCommand>()
+        .AddSingleton<Verb, ImportCommand>()
         .AddSingleton<Verb, UrlCommand>()
         .AddSingleton<Verb, PublishCommand>()
         .AddSingleton<Verb, LogCommand>()

@@ -13,7 +13,8 @@ public sealed class Application(IEnumerable<Verb> verbs, TextWriter stdout, Text
         + string.Concat(_verbs.Where(v => !v.Hidden).Select(v => $"  {v.Name,-11} {v.Summary}\n"))
         + $"  {"version",-11} print the version\n"
         + $"  {"man",-11} write the manual page: man --out <dir> [--html <dir>] (the install scripts do)\n\n"
-        + "`git lfs-s3 <verb> --help` describes each verb; `git lfs-s3 --help` opens the manual page.";
+        + "`git lfs-s3 <verb> --help` describes each verb; `git lfs-s3 --help` opens the manual page (`man git-lfs-s3`;\n"
+        + $"without man: `git help -w lfs-s3`, or open {ManPage.HtmlLocation()}).";
 
     private static string Version => typeof(Application).Assembly.GetName().Version?.ToString(3) ?? "0";
 

@@ -113,6 +113,8 @@ public sealed class LockTests
     {
         using var box = new Sandbox();
         var (ana, _) = await CreateAsync(box, folder);
+        var logo = Path.Combine(ana, "design", "logo v1.psd");
+        File.SetUnixFileMode(logo, File.GetUnixFileMode(logo) | UnixFileMode.UserWrite);
         Sandbox.WriteRandom(ana, "design/logo v1.psd", 6500, 11); // the logo's second version; the first stays in history
         box.CommitAndPush(ana, "logo v2");
         var bob = CloneAs(box, "bob");

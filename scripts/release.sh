@@ -4,18 +4,21 @@
 # installer that needs only a POSIX shell, git and git-lfs. Native AOT builds for the machine it runs on, so
 # each runtime id is built on its own kind of machine (see .github/workflows/release.yml).
 #
-#   usage: scripts/release.sh [--rid RID] [--from DIR]
+#   usage: scripts/release.sh [--rid RID] [--from DIR] [--out DIR]
 #     --rid RID    linux-x64 (default: this machine's), linux-arm64, osx-arm64, osx-x64, win-x64
 #     --from DIR   package an already published binary from DIR instead of publishing
+#     --out DIR    write the archive (and its staging folder) into DIR instead of artifacts/
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RID=
 FROM=
+OUT=$ROOT/artifacts
 while [ $# -gt 0 ]; do
   case "$1" in
     --rid) RID=${2:?--rid needs a runtime id}; shift 2 ;;
     --from) FROM=${2:?--from needs a directory}; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --out) OUT=${2:?--out needs a directory}; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -28,7 +31,8 @@ if [ -z "$RID" ]; then
 fi
 VERSION=$(sed -n 's|.*<Version>\(.*\)</Version>.*|\1|p' "$ROOT/src/LfsS3Agent/LfsS3Agent.csproj")
 NAME=git-lfs-s3-$VERSION-$RID
-OUT=$ROOT/artifacts
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 STAGE=$OUT/release/$NAME
 rm -rf "$STAGE"
 mkdir -p "$STAGE/bin"

@@ -10,7 +10,7 @@ public sealed class ReleaseArchiveTests
         using var box = new Sandbox(install: false);
         var before = box.Git(box.Root, "config", "--global", "--list").AssertOk().Stdout;
         var archive = box.Run("bash", box.Root, [Path.Combine(TestEnvironment.RepoRoot, "scripts", "release.sh"),
-            "--from", Path.GetDirectoryName(TestEnvironment.Binary)!]).AssertOk().Stdout.Trim().Split('\n')[^1];
+            "--from", Path.GetDirectoryName(TestEnvironment.Binary)!, "--out", Path.Combine(box.Root, "out")]).AssertOk().Stdout.Trim().Split('\n')[^1];
         var unpacked = Path.Combine(box.Root, "unpacked");
         Directory.CreateDirectory(unpacked);
         box.Run("tar", box.Root, ["-xzf", archive, "-C", unpacked]).AssertOk();

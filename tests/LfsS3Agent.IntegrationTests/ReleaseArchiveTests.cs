@@ -22,6 +22,8 @@ public sealed class ReleaseArchiveTests
         File.SetUnixFileMode(browser, (UnixFileMode)0b111_101_101);
 
         box.Run("sh", box.Root, [Path.Combine(release, "install.sh"), "--prefix", prefix]).AssertOk();
+        // git help takes lfs-s3 for a git command (page git-lfs-s3) only when git-lfs-s3 is on PATH, as the installer asks.
+        box.Env["PATH"] = Path.Combine(prefix, "bin") + ":" + System.Environment.GetEnvironmentVariable("PATH");
         var help = box.Git(box.Root, "-c", "help.browser=fake", "-c", $"browser.fake.cmd={browser}", "help", "-w", "lfs-s3");
         var opened = help.Stdout.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("OPENED ", StringComparison.Ordinal))?["OPENED ".Length..];
         var openedExisted = opened is not null && File.Exists(opened.Replace("file://", ""));

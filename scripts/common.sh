@@ -14,6 +14,10 @@ need_packages() {
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "fatal: missing ${missing[*]}: install them first (macOS: brew install ${missing[*]}; elsewhere your package manager)" >&2
+    return 1
+  fi
   step "installing ${missing[*]} with apt-get"
   local sudo=
   [ "$(id -u)" = 0 ] || sudo="sudo -n"

@@ -8,6 +8,8 @@
 #     --s3     use the local S3 server instead of the folder store
 #     --keep   leave the work directory (and print where)
 #   LFS_S3_BIN=path/to/git-lfs-s3 skips the build.
+# Needs bash, git, git-lfs 3 and the .NET SDK (or LFS_S3_BIN); on Debian/Ubuntu it installs git-lfs with apt-get,
+# elsewhere (macOS: brew install git-lfs) it says what is missing. --s3 needs Linux (radosgw).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/common.sh
@@ -44,6 +46,7 @@ git config --global init.defaultBranch main && git config --global advice.detach
 bash "$ROOT/scripts/install.sh" --prefix "$DEMO/prefix" ${LFS_S3_BIN:+--binary "$LFS_S3_BIN"} | grep -v '^note:'
 export PATH=$DEMO/prefix/bin:$PATH
 s3() { aws --endpoint-url "$S3_ENDPOINT" "$@"; }
+size_of() { wc -c <"$1" | tr -d ' '; } # GNU and BSD (macOS) alike
 
 if [ "$S3" = 1 ]; then
   step "a versioned bucket"
@@ -84,10 +87,10 @@ if [ "$S3" = 1 ]; then
     --query 'Versions[].[Key,VersionId,Size,IsLatest]' --output table
 else
   step "the store folder, browsable under the files' own paths (latest versions)"
-  (cd "$DEMO/acme-assets" && find my-repo -type f | sort | while read -r f; do printf '%10s  %s\n' "$(stat -c %s "$f")" "$f"; done)
+  (cd "$DEMO/acme-assets" && find my-repo -type f | sort | while read -r f; do printf '%10s  %s\n' "$(size_of "$f")" "$f"; done)
   step "its version history of lease.pdf"
   (cd "$DEMO/acme-assets/.lfs-s3-versions/my-repo/documents/contracts/lease.pdf" && for v in $(ls | grep -v '\.oid$' | sort -r); do
-    printf '%s  %10s bytes  oid %s\n' "$v" "$(stat -c %s "$v")" "$(cut -c1-12 "$v.oid")..."; done)
+    printf '%s  %10s bytes  oid %s\n' "$v" "$(size_of "$v")" "$(cut -c1-12 "$v.oid")..."; done)
 fi
 
 step "a fresh clone, then the old commit, byte for byte"

@@ -44,4 +44,5 @@ for f in git-lfs-s3 libe_sqlite3.so libe_sqlite3.dylib; do
   [ -f "$SRC/$f" ] && cp "$SRC/$f" "$STAGE/bin/$f"
 done
 cp "$ROOT/README.md" "$STAGE/README.md"
+cp "$ROOT/LICENSE" "$STAGE/LICENSE"
 sh "$ROOT/scripts/install-release.sh" --prefix "$PREFIX" --from "$STAGE"

@@ -1,34 +1,38 @@
 #!/usr/bin/env bash
 # Builds the release archive for one runtime: artifacts/git-lfs-s3-<version>-<rid>.tar.gz (.zip for win-*),
-# holding the native binary and its SQLite library (bin/), the manual page (share/), the README and an
+# holding the native binary and its SQLite library (bin/), the manual page (share/), the README, the LICENSE and an
 # installer that needs only a POSIX shell, git and git-lfs. Native AOT builds for the machine it runs on, so
 # each runtime id is built on its own kind of machine (see .github/workflows/release.yml).
 #
-#   usage: scripts/release.sh [--rid RID] [--from DIR]
-#     --rid RID    linux-x64 (default: this machine's), linux-arm64, osx-arm64, win-x64
+#   usage: scripts/release.sh [--rid RID] [--from DIR] [--out DIR]
+#     --rid RID    linux-x64 (default: this machine's), linux-arm64, osx-arm64, osx-x64, win-x64
 #     --from DIR   package an already published binary from DIR instead of publishing
+#     --out DIR    write the archive (and its staging folder) into DIR instead of artifacts/
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RID=
 FROM=
+OUT=$ROOT/artifacts
 while [ $# -gt 0 ]; do
   case "$1" in
     --rid) RID=${2:?--rid needs a runtime id}; shift 2 ;;
     --from) FROM=${2:?--from needs a directory}; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --out) OUT=${2:?--out needs a directory}; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 if [ -z "$RID" ]; then
   case "$(uname -s)-$(uname -m)" in
-    Linux-x86_64) RID=linux-x64 ;; Linux-aarch64) RID=linux-arm64 ;; Darwin-arm64) RID=osx-arm64 ;;
+    Linux-x86_64) RID=linux-x64 ;; Linux-aarch64) RID=linux-arm64 ;; Darwin-arm64) RID=osx-arm64 ;; Darwin-x86_64) RID=osx-x64 ;;
     MINGW*|MSYS*|CYGWIN*) RID=win-x64 ;;
     *) echo "fatal: cannot tell this machine's runtime id; pass --rid" >&2; exit 1 ;;
   esac
 fi
 VERSION=$(sed -n 's|.*<Version>\(.*\)</Version>.*|\1|p' "$ROOT/src/LfsS3Agent/LfsS3Agent.csproj")
 NAME=git-lfs-s3-$VERSION-$RID
-OUT=$ROOT/artifacts
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 STAGE=$OUT/release/$NAME
 rm -rf "$STAGE"
 mkdir -p "$STAGE/bin"
@@ -45,7 +49,7 @@ done
 # The manual page is written by the binary itself from its help texts (it runs on the machine that built it).
 "$STAGE/bin/$EXE" man --out "$STAGE/share/man/man1" --html "$STAGE/share/doc/git-lfs-s3"
 cp "$ROOT/README.md" "$STAGE/"
-[ -f "$ROOT/LICENSE" ] && cp "$ROOT/LICENSE" "$STAGE/"
+cp "$ROOT/LICENSE" "$STAGE/"
 cp "$ROOT/scripts/install-release.sh" "$STAGE/install.sh"
 [ -f "$ROOT/scripts/install.ps1" ] && cp "$ROOT/scripts/install.ps1" "$STAGE/install.ps1"
 cd "$OUT/release"

@@ -86,6 +86,79 @@ public sealed class LockTests
         Assert.Contains("other.psd\tana@studio", list.Stdout);
     }
 
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Push_DeletesFileLockedByAnother_RefusedWith423(bool folder)
+    {
+        using var box = new Sandbox();
+        var (ana, _) = await CreateAsync(box, folder);
+        var bob = CloneAs(box, "bob");
+        box.Agent(ana, "lock", "design/logo v1.psd").AssertOk();
+        File.Delete(Path.Combine(bob, "design", "logo v1.psd"));
+        Sandbox.WriteRandom(bob, "notes.bin", 100, 10); // an LFS object in the same push: git-lfs starts no agent without one
+        box.CommitAll(bob, "bob removes the logo");
+
+        var refused = box.Git(bob, "push", "origin", "main");
+        box.Agent(ana, "unlock", "design/logo v1.psd").AssertOk();
+        var accepted = box.Git(bob, "push", "origin", "main");
+
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("[423] design/logo v1.psd is locked by ana@studio (since ", refused.Stderr);
+        accepted.AssertOk();
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Push_NewFileWithBytesOfOldVersionOfLockedFile_Accepted(bool folder)
+    {
+        using var box = new Sandbox();
+        var (ana, _) = await CreateAsync(box, folder);
+        var logo = Path.Combine(ana, "design", "logo v1.psd");
+        File.SetUnixFileMode(logo, File.GetUnixFileMode(logo) | UnixFileMode.UserWrite);
+        Sandbox.WriteRandom(ana, "design/logo v1.psd", 6500, 11); // the logo's second version; the first stays in history
+        box.CommitAndPush(ana, "logo v2");
+        var bob = CloneAs(box, "bob");
+        box.Agent(ana, "lock", "design/logo v1.psd").AssertOk();
+        Sandbox.WriteRandom(bob, "archive/old logo.psd", 6000, 8); // the same bytes as the logo's first version
+
+        box.CommitAll(bob, "bob keeps the old logo elsewhere");
+        var pushed = box.Git(bob, "push", "origin", "main");
+
+        pushed.AssertOk();
+        Assert.DoesNotContain("locked", pushed.Stderr);
+        Assert.Equal("archive/old logo.psd", Assert.Single(box.Git(box.Root, "--git-dir", box.Origin, "ls-tree", "-r", "--name-only", "main", "archive").AssertOk().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public async Task Lock_PathInsideGitFolderOrOutsideWorkTree_RefusedWithoutLocking()
+    {
+        using var box = new Sandbox();
+        var (ana, _) = await CreateAsync(box, folder: true);
+        File.WriteAllText(Path.Combine(box.Root, "outside.psd"), "x");
+
+        var gitConfig = box.Agent(ana, "lock", ".git/config");
+        var gitFolder = box.Agent(Path.Combine(ana, "design"), "lock", "../.GIT/HEAD");
+        var outside = box.Agent(ana, "lock", "../outside.psd");
+        var locks = box.Agent(ana, "locks").AssertOk();
+
+        Assert.Equal(2, gitConfig.ExitCode);
+        Assert.Contains("\".git/config\" is inside git's own folder (.git)", gitConfig.Stderr);
+        Assert.Equal(2, gitFolder.ExitCode);
+        Assert.Contains("inside git's own folder", gitFolder.Stderr);
+        Assert.Equal(2, outside.ExitCode);
+        Assert.Contains("is outside the repository", outside.Stderr);
+        Assert.Equal("", locks.Stdout);
+    }
+
+    /// <summary>A second person's clone, with their own identity.</summary>
+    private static string CloneAs(Sandbox box, string name)
+    {
+        var clone = Path.Combine(box.Root, name);
+        box.Git(box.Root, "clone", "-q", box.Origin, clone).AssertOk();
+        box.Git(clone, "config", "user.email", $"{name}@studio").AssertOk();
+        return clone;
+    }
+
     /// <summary>Overrides the git identity of one command, as another person's clone would have it.</summary>
     private static Dictionary<string, string?> As(string email) => new()
     {

@@ -7,11 +7,11 @@ public sealed record SettingName(string GitKey, string EnvVar, bool AllowedInRep
 public static class SettingNames
 {
     public static readonly SettingName Store = new("lfs-s3.store", "LFS_S3_STORE", true, "s3 (default) or file:///path for a local or shared folder with the same layout and version history");
-    public static readonly SettingName Bucket = new("lfs-s3.bucket", "LFS_S3_BUCKET", true, "S3 bucket (versioning enabled)");
-    public static readonly SettingName Prefix = new("lfs-s3.prefix", "LFS_S3_PREFIX", true, "key prefix; files go to <prefix>/<path in repo>");
+    public static readonly SettingName Bucket = new("lfs-s3.bucket", "LFS_S3_BUCKET", true, "S3 bucket (versioning enabled; no default: init sets it)");
+    public static readonly SettingName Prefix = new("lfs-s3.prefix", "LFS_S3_PREFIX", true, "key prefix; files go to <prefix>/<path in repo> (default: the bucket root)");
     public static readonly SettingName Region = new("lfs-s3.region", "LFS_S3_REGION", true, "AWS region (else AWS_REGION, the profile's, us-east-1)");
     public static readonly SettingName Endpoint = new("lfs-s3.endpoint", "LFS_S3_ENDPOINT", true, "S3-compatible endpoint URL (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL)");
-    public static readonly SettingName PathStyle = new("lfs-s3.pathstyle", "LFS_S3_PATH_STYLE", true, "true: path-style URLs (most S3-compatible servers)");
+    public static readonly SettingName PathStyle = new("lfs-s3.pathstyle", "LFS_S3_PATH_STYLE", true, "true: path-style URLs (most S3-compatible servers; default: true with an endpoint, else false)");
     public static readonly SettingName Profile = new("lfs-s3.profile", "LFS_S3_PROFILE", false, "AWS profile for credentials (else AWS_PROFILE, default)");
     public static readonly SettingName Checksum = new("lfs-s3.checksum", "LFS_S3_CHECKSUM", true, "request checksums: when_required (default; works with AWS and radosgw) or when_supported");
     public static readonly SettingName MultipartThreshold = new("lfs-s3.multipartthreshold", "LFS_S3_MULTIPART_THRESHOLD", true, "files above this size use multipart upload (default 256MiB)");
@@ -20,7 +20,7 @@ public static class SettingNames
     public static readonly SettingName MaxRetries = new("lfs-s3.maxretries", "LFS_S3_MAX_RETRIES", true, "retries of a failed S3 request (default 3)");
     public static readonly SettingName Timeout = new("lfs-s3.timeout", "LFS_S3_TIMEOUT", true, "how long S3 may stay silent (no connection, no byte sent or received) before a request attempt is given up (default 30s: with the retries, an endpoint that swallows requests fails in about 2 minutes; a slow transfer that keeps moving is never cut)");
     public static readonly SettingName InstanceMetadata = new("lfs-s3.instancemetadata", "LFS_S3_INSTANCE_METADATA", false, "auto (default: only on EC2), true or false: ask the EC2 metadata service for credentials");
-    public static readonly SettingName LogFile = new("lfs-s3.logfile", "LFS_S3_LOG_FILE", false, "also append logs to this file");
+    public static readonly SettingName LogFile = new("lfs-s3.logfile", "LFS_S3_LOG_FILE", false, "also append logs to this file (default: none)");
     public static readonly SettingName AllowOtherPrefixes = new("lfs-s3.allowotherprefixes", "LFS_S3_ALLOW_OTHER_PREFIXES", false, "true: follow mapping entries whose key lies outside this repository's prefix (default false: ignored)");
     public static readonly SettingName LogLevel = new("lfs-s3.loglevel", "LFS_S3_LOG_LEVEL", false, "trace, debug, information (default), warning, error");
     public static readonly SettingName Sse = new("lfs-s3.sse", "LFS_S3_SSE", true, "server-side encryption of every write: AES256 or aws:kms (default: the bucket's own default)");

@@ -18,6 +18,8 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
     private Task<Workspace>? _workspace;
     private ObjectLocator? _locator;
     private Task? _versioningChecked;
+    private PushedChanges? _pushed;
+    private Task? _deletionsChecked;
     private bool _recorded;
     private readonly List<(string Path, string Oid, long Size)> _uploads = [];
 
@@ -94,7 +96,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         IReadOnlyList<string>? known = null;
         async Task<IReadOnlyList<string>> PathsAsync() => known ??= await workspace.Paths.UploadPathsAsync(item.Oid, item.Size, cancellationToken);
 
-        await RefuseIfLockedAsync(workspace, PathsAsync, cancellationToken);
+        await RefuseIfLockedAsync(workspace, item, PathsAsync, cancellationToken);
         var store = workspace.Store;
         var located = await locator.LocateAsync(item.Oid, item.Size, null, cancellationToken);
         if (located.Entry is { } stored)
@@ -152,16 +154,30 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         }
     }
 
-    /// <summary>A lockable file someone else has locked is not uploaded (nothing is asked of the store for other files).</summary>
-    private static async Task RefuseIfLockedAsync(Workspace workspace, Func<Task<IReadOnlyList<string>>> paths, CancellationToken cancellationToken)
+    /// <summary>
+    /// A push that changes a lockable path someone else has locked uploads nothing: the object's paths in the commits
+    /// being pushed, and the paths those commits delete (checked once per process), or every path of the object when
+    /// the pushed commits cannot be told (a push to a URL). Nothing is asked of the store for other files.
+    /// </summary>
+    private async Task RefuseIfLockedAsync(Workspace workspace, TransferItem item, Func<Task<IReadOnlyList<string>>> paths,
+        CancellationToken cancellationToken)
     {
         if (!await workspace.Lockable.AnyAsync(cancellationToken))
         {
             return;
         }
 
-        var lockable = await workspace.Lockable.FilterAsync(await paths(), cancellationToken);
-        foreach (var path in lockable)
+        var pushed = await (_pushed ??= new PushedChanges(workspace.Repository.Git, remote)).ReadAsync(cancellationToken);
+        await RefuseLockedAsync(workspace, pushed is null ? await paths() : pushed.PathsOf(item.Oid, item.Size), cancellationToken);
+        if (pushed is not null)
+        {
+            await (_deletionsChecked ??= RefuseLockedAsync(workspace, pushed.Deleted, cancellationToken));
+        }
+    }
+
+    private static async Task RefuseLockedAsync(Workspace workspace, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        foreach (var path in await workspace.Lockable.FilterAsync(paths, cancellationToken))
         {
             if (await workspace.Locks.HolderAsync(path, cancellationToken) is { } holder
                 && !LockBook.SameOwner(holder.Record, await workspace.Locks.MeAsync(path, cancellationToken)))

@@ -15,7 +15,8 @@ public sealed class Application(IEnumerable<Verb> verbs, TextWriter stdout, Text
         + $"  {"version",-11} print the version\n"
         + $"  {"completion",-11} {CompletionSummary}\n"
         + $"  {"man",-11} write the manual page: man --out <dir> [--html <dir>] (the install scripts do)\n\n"
-        + "`git lfs-s3 <verb> --help` describes each verb; `git lfs-s3 --help` opens the manual page.";
+        + "`git lfs-s3 <verb> --help` describes each verb; `git lfs-s3 --help` opens the manual page (`man git-lfs-s3`;\n"
+        + $"without man: `git help -w lfs-s3`, or open {ManPage.HtmlLocation()}).";
 
     private const string CompletionSummary = "print the shell completion script: completion bash|zsh (the install scripts install it)";
 

@@ -56,6 +56,11 @@ public sealed class LockCommand(IObjectStoreFactory storeFactory, ProcessEnviron
     {
         using var workspace = await OpenAsync(cancellationToken);
         var path = OnePath(workspace, args);
+        if (path.Split('/').Any(part => part.Equals(".git", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new UsageException($"\"{args.Arguments[0]}\" is inside git's own folder (.git), which git never tracks: lock a file of the work tree");
+        }
+
         var outcome = await workspace.Locks.LockAsync(path, cancellationToken);
         if (!outcome.Mine)
         {

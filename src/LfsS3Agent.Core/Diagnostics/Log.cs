@@ -67,4 +67,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Debug, Message = "transfer not recorded for usage --transfers: {Reason}")]
     public static partial void TransferNotRecorded(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 60, Level = LogLevel.Warning, Message = "another repository's marker is beside this one's in {Location}: both keep files under the same keys, so prune refuses to run in either; give one of them its own prefix")]
+    public static partial void MarkerForeign(ILogger logger, string location);
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "could not leave the repository's marker (tried again at the next push): {Reason}")]
+    public static partial void MarkerFailed(ILogger logger, string reason, Exception exception);
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using LfsS3Agent.Core;
+using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
@@ -49,6 +51,7 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             }
         }
 
+        await RefuseSharedPrefixAsync(workspace, cancellationToken);
         var refs = (await git.ForEachRefAsync("%(objectname)", [], cancellationToken)).Distinct(StringComparer.Ordinal).ToList();
         var missing = new List<string>();
         var plan = await new UnreferencedVersions(workspace.Store, workspace.Layout, workspace.Mapping, workspace.CreateLocator(logger)).PlanAsync(grace, refs, missing.Add, cancellationToken);
@@ -79,6 +82,11 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             }
         }
 
+        foreach (var other in plan.OtherRepositories)
+        {
+            await stdout.WriteLineAsync($"kept everything under {workspace.Store.Describe(other + "/")}: another repository's marker is there");
+        }
+
         var saving = Math.Round(plan.Bytes / (decimal)(1L << 30) * workspace.Settings.PricePerGb, 2);
         var price = workspace.Settings.PricePerGb.ToString(CultureInfo.InvariantCulture);
         var days = grace.TotalDays.ToString("0.##", CultureInfo.InvariantCulture);
@@ -87,5 +95,26 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             + $"kept every version of the {plan.HistoryObjects} objects of history, and {plan.KeptYoung} unreferenced versions younger than {days} days"
             + (apply ? "" : ". Nothing deleted: run with --apply"));
         return 0;
+    }
+
+    /// <summary>
+    /// Refuses when another repository's marker is at this prefix or at one that holds it: prune could not tell that
+    /// repository's files from this one's.
+    /// </summary>
+    private static async Task RefuseSharedPrefixAsync(Workspace workspace, CancellationToken cancellationToken)
+    {
+        var id = await RepositoryIdentity.ResolveAsync(workspace.Repository, workspace.Mapping.Branch, cancellationToken);
+        var markers = new RepositoryMarkers(workspace.Store);
+        var survey = await markers.SurveyAsync(workspace.Layout.Prefix, id is null ? null : RepositoryMarkers.Fingerprint(id), [], cancellationToken);
+        if (survey.Enclosing.ToList() is not { Count: > 0 } enclosing)
+        {
+            return;
+        }
+
+        throw new CommandException($"{markers.Explain(enclosing, workspace.Layout.Prefix)}: prune cannot tell that repository's files from this one's, "
+            + "so it deletes nothing. "
+            + (enclosing.Any(e => e.Place == MarkerPlace.Ancestor)
+                ? "Prune in the enclosing repository instead (it leaves this one alone), or move this repository to a prefix beside it"
+                : $"Give one of the two repositories a prefix of its own; if that marker is a stale one of this repository (set up again from scratch), remove it from {workspace.Store.Describe(workspace.Layout.MarkerFolderKey)}"));
     }
 }

@@ -113,9 +113,25 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
                     : $"--to {to} is not a file:///absolute/path");
             }
 
-            Directory.CreateDirectory(uri.LocalPath);
-            store = StoreFactory.Create(workspace.Settings.With(SettingNames.Store, new Uri(uri.LocalPath).AbsoluteUri, "--to"));
-            prefix = "";
+            // A folder inside the repository's own store is a prefix of it (so the overlap check below applies); one that
+            // holds the store would list and overwrite the store's own files.
+            var folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(uri.LocalPath));
+            var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(new Uri(workspace.Settings.FolderStore).LocalPath));
+            if (folder == root || folder.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                store = workspace.Store;
+                prefix = Path.GetRelativePath(root, folder) is var relative && relative == "." ? "" : relative.Replace(Path.DirectorySeparatorChar, '/');
+            }
+            else if (root.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                throw new UsageException($"--to {to} holds the repository's own store ({workspace.Settings.StoreDescription}): publish to a folder beside it");
+            }
+            else
+            {
+                Directory.CreateDirectory(folder);
+                store = StoreFactory.Create(workspace.Settings.With(SettingNames.Store, new Uri(folder).AbsoluteUri, "--to"));
+                prefix = "";
+            }
         }
         else
         {
@@ -127,7 +143,8 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
             }
         }
 
-        if (prefix.Split('/').Any(p => p is "" or "." or ".." or ".git"))
+        // "" is the whole destination (a folder of its own, or s3://bucket/).
+        if (prefix.Length > 0 && prefix.Split('/').Any(p => p is "" or "." or ".." or ".git"))
         {
             throw new UsageException($"--to {to}: a prefix has no empty, \".\", \"..\" or \".git\" parts");
         }

@@ -118,4 +118,56 @@ public sealed class SharedBucketTests
         Assert.Equal(2, around.ExitCode);
         Assert.Contains("holds the repository's own store", around.Stderr);
     }
+
+    [Fact]
+    public async Task PublishDelete_IntoAnotherRepositoryOrOverForeignKeys_RefusedOrRemovesOnlyWhatPublishWrote()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var boxY = new Sandbox();
+        var y = boxY.CreateRepository(bucket, prefix: "y");
+        boxY.Git(y, "lfs", "track", "--lockable", "*.psd").AssertOk();
+        Sandbox.WriteRandom(y, "logo.psd", 1500, 30);
+        boxY.CommitAndPush(y, "y");
+        boxY.Agent(y, "lock", "logo.psd").AssertOk();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket, prefix: "x");
+        Sandbox.WriteRandom(work, "a.bin", 2000, 31);
+        Sandbox.WriteRandom(work, "b.bin", 2100, 32);
+        File.WriteAllText(Path.Combine(work, "index.html"), "<p>v1</p>\n");
+        box.CommitAndPush(work, "v1");
+        await TestEnvironment.Admin.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket, Key = "site/someone-elses.txt", ContentBody = "not published\n", UseChunkEncoding = false,
+        });
+        var yBefore = (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).ToList();
+
+        var intoY = box.Agent(work, "publish", "HEAD", "--to", "y", "--delete");
+        var intoYSub = box.Agent(work, "publish", "HEAD", "--to", "y/docs", "--delete");
+        var first = box.Agent(work, "publish", "HEAD", "--to", "site", "--delete").AssertOk();
+        await TestEnvironment.Admin.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket, Key = "site/b.bin", ContentBody = "edited by hand after publishing\n", UseChunkEncoding = false,
+        });
+        File.Delete(Path.Combine(work, "a.bin"));
+        File.Delete(Path.Combine(work, "b.bin"));
+        box.CommitAndPush(work, "v2");
+        var second = box.Agent(work, "publish", "HEAD", "--to", "site", "--delete").AssertOk();
+        var site = (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("site/", StringComparison.Ordinal)).Select(v => v.Key).ToHashSet();
+        var latest = await TestEnvironment.Admin.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "site/" });
+
+        Assert.Equal(1, intoY.ExitCode);
+        Assert.Contains("it lies in a repository's prefix", intoY.Stderr);
+        Assert.Equal(1, intoYSub.ExitCode);
+        Assert.Equal(yBefore.Order(), (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).Order());
+        boxY.Agent(y, "locks").AssertOk();
+        Assert.Contains("logo.psd", boxY.Agent(y, "locks").Stdout);
+        Assert.Contains("kept 1 key(s) the revision does not have, no earlier publish manifest here: someone-elses.txt", first.Stdout);
+        Assert.Contains("0 deleted", first.Stdout);
+        Assert.Contains("1 deleted", second.Stdout);
+        Assert.Contains("not written by an earlier publish: someone-elses.txt", second.Stdout);
+        Assert.Contains("changed since it was published: b.bin", second.Stdout);
+        Assert.Equal(["site/.gitattributes", "site/.lfs-s3-publish.json", "site/.lfsconfig", "site/b.bin", "site/index.html", "site/someone-elses.txt"],
+            (latest.S3Objects ?? []).Select(o => o.Key).Order(StringComparer.Ordinal));
+        Assert.Contains("site/a.bin", site);
+    }
 }

@@ -31,7 +31,9 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         from outside git. It first fetches every remote and refuses if one cannot be reached, and refuses when
         an object of history is not in the store (run `git lfs-s3 verify --all`). Without --apply it only lists
         what it would delete, the bytes, and the monthly saving at lfs-s3.pricepergb. Other clones' unpushed
-        work is only protected by the grace period: keep it longer than anyone's unpushed work lives.
+        work is only protected by the grace period: keep it longer than anyone's unpushed work lives. Nothing
+        under another repository's marker inside the prefix is touched, and it refuses to run when another
+        repository's marker is at this prefix or at one that holds it (see `git lfs-s3 doctor`).
         Needs s3:ListBucketVersions, s3:GetObjectVersion, s3:DeleteObjectVersion, s3:ListBucketMultipartUploads
         and s3:AbortMultipartUpload on the prefix.
         """;

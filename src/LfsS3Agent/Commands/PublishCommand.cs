@@ -29,10 +29,12 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         files uploaded from git, each with its Content-Type and its SHA-256 in the metadata (lfs-oid). A
         manifest, <prefix>/{SnapshotPublisher.ManifestName} (revision, commit, time, files), is written last.
         Running it again copies only what changed; --delete also removes keys under the prefix that the
-        revision does not have (a delete marker where the bucket keeps versions); --dry-run prints the changes
+        revision does not have and an earlier publish wrote (its manifest lists them; keys it never wrote, or
+        that changed since, are kept and listed), as a delete marker where the bucket keeps versions; --dry-run prints the changes
         and makes none. The .lfs-s3/ folder, symbolic links and submodules are not published. Refuses a
         destination that overlaps the repository's own prefix. Nothing is written unless every LFS file of
-        the revision is in the store.
+        the revision is in the store. Refuses a destination at or inside another repository's prefix, or
+        holding one (their markers, .git/lfs-s3/repositories/).
         Needs s3:GetObject and s3:GetObjectVersion on the repository's prefix, and s3:ListBucket,
         s3:PutObject (and s3:DeleteObject for --delete) on the destination.
         """;
@@ -61,10 +63,12 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
                     await stdout.WriteLineAsync($"would {step.Action.ToString().ToLowerInvariant()} {step.Path}");
                 }
 
+                await ReportKeptAsync(plan);
                 await stdout.WriteLineAsync($"dry run, nothing changed: {Describe(plan)} in {where}");
                 return 0;
             }
 
+            await ReportKeptAsync(plan);
             var progress = new TerminalProgress("publishing", plan.Steps.Count);
             await publisher.ApplyAsync(plan, _ => progress.Step(), cancellationToken);
             progress.Done();
@@ -74,6 +78,17 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         finally
         {
             Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>What --delete left alone, and why (at most ten paths per reason).</summary>
+    private async Task ReportKeptAsync(PublishPlan plan)
+    {
+        foreach (var group in plan.Kept.GroupBy(k => k.Reason))
+        {
+            var paths = group.Select(k => k.Path).ToList();
+            await stdout.WriteLineAsync($"kept {paths.Count} key(s) the revision does not have, {group.Key}: {string.Join(", ", paths.Take(10))}"
+                + (paths.Count > 10 ? ", ..." : "") + " (--delete removes only what an earlier publish wrote)");
         }
     }
 

@@ -37,7 +37,7 @@ public sealed class SharedBucketTests
 
         var pruned = boxX.Agent(x, "prune", "--grace", "0s", "--apply").AssertOk();
 
-        Assert.Single(yMarkers);
+        Assert.Single(yMarkers.Select(v => v.Key).Distinct());
         Assert.Matches("(?m)^warn +neighbours +another repository lies inside this one's prefix", doctor.Stdout);
         Assert.Contains($"kept everything under s3://{bucket}/y/: another repository's marker is there", pruned.Stdout);
         Assert.Equal(before.Order(), (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).Order());

@@ -70,4 +70,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 60, Level = LogLevel.Debug, Message = "downloaded {Oid} from {Location} version {VersionId} ({Source})")]
     public static partial void Downloaded(ILogger logger, string oid, string location, string versionId, string source);
+
+    [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "another repository's marker is beside this one's in {Location}: both keep files under the same keys, so prune refuses to run in either; give one of them its own prefix")]
+    public static partial void MarkerForeign(ILogger logger, string location);
+
+    [LoggerMessage(EventId = 63, Level = LogLevel.Warning, Message = "could not leave the repository's marker (tried again at the next push): {Reason}")]
+    public static partial void MarkerFailed(ILogger logger, string reason, Exception exception);
 }

@@ -28,7 +28,14 @@ public sealed class MappingBranch(GitRepository repository, string branch)
 
         """;
 
+    /// <summary>
+    /// The file that holds the repository's id for repositories whose committed config has none (set up by older
+    /// releases): the first clone to push the branch writes it, every later commit keeps the remote's.
+    /// </summary>
+    public const string IdentityFile = "repository";
+
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _trees = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _identities = new(StringComparer.Ordinal);
 
     public string Branch { get; } = branch;
 
@@ -68,7 +75,30 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         var shards = tree.Where(f => f.IsRegular && f.Path.EndsWith(".tsv", StringComparison.Ordinal) && !f.Path.Contains('/'))
             .ToDictionary(f => f.Path, f => f.Blob, StringComparer.Ordinal);
         _trees[commit] = shards;
+        _identities[commit] = tree.FirstOrDefault(f => f.IsRegular && f.Path == IdentityFile)?.Blob;
         return shards;
+    }
+
+    /// <summary>The repository id one commit of the branch records, or null (a branch written by an older release).</summary>
+    public async Task<string?> IdentityAtAsync(string commit, CancellationToken cancellationToken)
+    {
+        await ShardsAsync(commit, cancellationToken);
+        return _identities[commit] is { } blob && (await repository.Git.BatchAsync([blob], cancellationToken)).TryGetValue(blob, out var bytes)
+            && Encoding.UTF8.GetString(bytes).Trim() is { Length: > 0 and <= 200 } id ? id : null;
+    }
+
+    /// <summary>The id the branch records, from the remote's copy as last fetched, else this clone's own; null when neither has one.</summary>
+    public async Task<string?> IdentityAsync(string? remote, CancellationToken cancellationToken)
+    {
+        foreach (var reference in remote is null ? [LocalRef] : new[] { TrackingRef(remote), LocalRef })
+        {
+            if (await ResolveAsync(reference, cancellationToken) is { } commit && await IdentityAtAsync(commit, cancellationToken) is { } id)
+            {
+                return id;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The commit a ref names, or null.</summary>
@@ -141,7 +171,16 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         }
 
         var shards = sources.ToDictionary(s => s.Key, s => s.Value[0], StringComparer.Ordinal);
-        var ids = await repository.Git.WriteBlobObjectsAsync([.. rewritten.Select(r => r.Text), Readme], cancellationToken);
+        // The remote's id wins over this clone's: whoever pushed the branch first named the repository.
+        string? identity = null;
+        foreach (var parent in parents.AsEnumerable().Reverse())
+        {
+            await ShardsAsync(parent, cancellationToken);
+            identity ??= _identities[parent];
+        }
+
+        var ids = await repository.Git.WriteBlobObjectsAsync([.. rewritten.Select(r => r.Text), Guid.NewGuid().ToString("N") + "\n", Readme], cancellationToken);
+        identity ??= ids[^2];
         for (var i = 0; i < rewritten.Count; i++)
         {
             shards[rewritten[i].Name] = ids[i];
@@ -160,7 +199,8 @@ public sealed class MappingBranch(GitRepository repository, string branch)
             return local;
         }
 
-        var tree = shards.Select(s => new TreeFile("100644", s.Value, s.Key, -1)).Append(new TreeFile("100644", ids[^1], "README", -1)).ToList();
+        var tree = shards.Select(s => new TreeFile("100644", s.Value, s.Key, -1)).Append(new TreeFile("100644", ids[^1], "README", -1))
+            .Append(new TreeFile("100644", identity, IdentityFile, -1)).ToList();
 
         var treeId = await repository.Git.MakeTreeAsync(tree, cancellationToken);
         var added = entries.Count;

@@ -12,6 +12,13 @@ public sealed class KeyLayout(string prefix)
     /// <summary>Where file locks live (git lfs-s3 lock), one object per path.</summary>
     public const string LocksFolder = ".git/lfs-s3/locks";
 
+    /// <summary>
+    /// Where every repository leaves its marker (<c>init</c>, and its first push): one key per repository,
+    /// <c>&lt;fingerprint&gt;.json</c>, so two repositories at one prefix both see each other. Prune and publish leave
+    /// alone whatever lies under another repository's marker.
+    /// </summary>
+    public const string MarkerFolder = ".git/lfs-s3/repositories";
+
     /// <summary>Key prefix without leading or trailing slashes ("" for the bucket root).</summary>
     public string Prefix { get; } = prefix.Trim('/');
 
@@ -39,6 +46,28 @@ public sealed class KeyLayout(string prefix)
     public bool Contains(string key) => Prefix.Length == 0 || key.StartsWith(Prefix + "/", StringComparison.Ordinal);
 
     public string OrphanKey(string oid) => KeyFor($"{OrphanFolder}/{oid[..2]}/{oid[2..4]}/{oid}");
+
+    /// <summary>The folder of the markers at this prefix (ending in "/").</summary>
+    public string MarkerFolderKey => KeyFor(MarkerFolder + "/");
+
+    /// <summary>The marker of the repository with this fingerprint at this prefix.</summary>
+    public string MarkerKey(string fingerprint) => KeyFor($"{MarkerFolder}/{fingerprint}.json");
+
+    /// <summary>The prefix and fingerprint a marker key names, or null when the key is no marker.</summary>
+    public static (string Prefix, string Fingerprint)? ParseMarker(string key)
+    {
+        const string folder = MarkerFolder + "/";
+        var start = key.StartsWith(folder, StringComparison.Ordinal) ? 0 : key.LastIndexOf("/" + folder, StringComparison.Ordinal) + 1;
+        if (start == 0 && !key.StartsWith(folder, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var name = key[(start + folder.Length)..];
+        return name.Length > 5 && !name.Contains('/') && name.EndsWith(".json", StringComparison.Ordinal)
+            ? (start == 0 ? "" : key[..(start - 1)], name[..^5])
+            : null;
+    }
 
     public string ProbeKey(string name) => KeyFor(".git/lfs-s3-doctor/" + name);
 

@@ -11,6 +11,9 @@ public sealed record PruneCandidate(StoredVersion Version, string? Oid);
 public sealed record PrunePlan(IReadOnlyList<PruneCandidate> Versions, IReadOnlyList<UnfinishedUpload> Uploads, int KeptYoung, int HistoryObjects)
 {
     public long Bytes => Versions.Sum(v => v.Version.Size);
+
+    /// <summary>Prefixes below this repository's that hold another repository's marker: nothing under them was considered.</summary>
+    public IReadOnlyList<string> OtherRepositories { get; init; } = [];
 }
 
 /// <summary>
@@ -28,7 +31,8 @@ public sealed record HistoryBeyond(IReadOnlyList<(string Oid, long Size, List<st
 /// the grace period (its commit may not be pushed yet), when it is the stored version of an object some commit
 /// of some ref points at (as the locator finds it) or a stash entry holds, when a mapping entry of any ref or of the work tree names it,
 /// or when it holds the same bytes as such an object (its metadata's OID). Keys under the reserved <c>.git/</c>
-/// area other than the orphan objects (doctor's probes, locks) are never touched.
+/// area other than the orphan objects (doctor's probes, locks, the marker) are never touched, nor anything under another
+/// repository's marker below the prefix.
 /// </summary>
 public sealed class UnreferencedVersions(IObjectStore store, KeyLayout layout, CommittedMapping committed, ObjectLocator locator)
 {
@@ -75,7 +79,10 @@ public sealed class UnreferencedVersions(IObjectStore store, KeyLayout layout, C
         var reserved = layout.KeyFor(".git/");
         var young = 0;
         var candidates = new ConcurrentBag<PruneCandidate>();
-        var versions = (await store.Require<IStoreMaintenance>("list every version").ListAllVersionsAsync(prefix, cancellationToken))
+        var listed = await store.Require<IStoreMaintenance>("list every version").ListAllVersionsAsync(prefix, cancellationToken);
+        // Another repository inside this prefix (its marker) keeps everything under it, whatever this one's history says.
+        var others = RepositoryMarkers.NestedPrefixes(listed.Select(v => v.Key), layout.Prefix);
+        var versions = listed.Where(v => !RepositoryMarkers.IsUnder(v.Key, others))
             .Where(v => !v.Key.StartsWith(reserved, StringComparison.Ordinal) || v.Key.StartsWith(orphans, StringComparison.Ordinal))
             .Where(v => !history.Versions.ContainsKey((v.Key, v.VersionId)) && !pinned.Contains((v.Key, v.VersionId)))
             .Where(v =>
@@ -99,8 +106,8 @@ public sealed class UnreferencedVersions(IObjectStore store, KeyLayout layout, C
             }
         });
 
-        var uploads = (await store.Require<IStoreMaintenance>("list unfinished uploads").ListUnfinishedUploadsAsync(prefix, cancellationToken)).Where(u => u.Started < cutoff).ToList();
+        var uploads = (await store.Require<IStoreMaintenance>("list unfinished uploads").ListUnfinishedUploadsAsync(prefix, cancellationToken)).Where(u => u.Started < cutoff && !RepositoryMarkers.IsUnder(u.Key, others)).ToList();
         return new PrunePlan(candidates.OrderBy(c => c.Version.Key, StringComparer.Ordinal).ThenBy(c => c.Version.Modified).ToList(), uploads, young,
-            pointers.Count);
+            pointers.Count) { OtherRepositories = others };
     }
 }

@@ -27,6 +27,9 @@ public sealed record PublishPlan(string Revision, string Commit, IReadOnlyList<P
     int Unchanged, int Skipped, bool ManifestCurrent)
 {
     public int Count(PublishAction action) => Steps.Count(s => s.Action == action);
+
+    /// <summary>Keys under the destination that the revision lacks and --delete left alone, each with why (path -> reason).</summary>
+    public IReadOnlyList<(string Path, string Reason)> Kept { get; init; } = [];
 }
 
 /// <summary>
@@ -54,6 +57,7 @@ public sealed class SnapshotPublisher(IGit git, IObjectStore source, ObjectLocat
             .ToDictionary(p => p.Path, p => p.Pointer, StringComparer.Ordinal);
         var listed = (await Target.ListLatestAsync(prefix.Length == 0 ? "" : prefix + "/", cancellationToken))
             .ToDictionary(v => v.Key, StringComparer.Ordinal);
+        await RefuseRepositoriesAsync(listed.Keys, cancellationToken);
 
         var steps = new ConcurrentBag<PublishStep>();
         var published = new ConcurrentBag<PublishedFile>();
@@ -110,19 +114,56 @@ public sealed class SnapshotPublisher(IGit git, IObjectStore source, ObjectLocat
         }
 
         var wanted = published.Select(f => KeyFor(f.Path)).Append(KeyFor(ManifestName)).ToHashSet(StringComparer.Ordinal);
+        var previous = await ManifestAsync(listed, cancellationToken);
+        var kept = new List<(string, string)>();
         if (delete)
         {
-            foreach (var gone in listed.Values.Where(v => !wanted.Contains(v.Key)))
+            // Only what an earlier publish wrote goes (its manifest says which), and only while it still holds what was published.
+            var wrote = (previous?.Files ?? []).Where(f => !f.Path.Split('/').Any(p => p is "" or "." or ".." or ".git"))
+                .GroupBy(f => KeyFor(f.Path), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Oid, StringComparer.Ordinal);
+            foreach (var gone in listed.Values.Where(v => !wanted.Contains(v.Key)).OrderBy(v => v.Key, StringComparer.Ordinal))
             {
-                steps.Add(new PublishStep(PublishAction.Delete, prefix.Length == 0 ? gone.Key : gone.Key[(prefix.Length + 1)..], gone.Key, gone.Size, "", null, null));
+                var path = prefix.Length == 0 ? gone.Key : gone.Key[(prefix.Length + 1)..];
+                if (!wrote.TryGetValue(gone.Key, out var oid))
+                {
+                    kept.Add((path, previous is null ? "no earlier publish manifest here" : "not written by an earlier publish"));
+                }
+                else if (await OidOrNullAsync(gone.Key, gone.VersionId, cancellationToken) != oid)
+                {
+                    kept.Add((path, "changed since it was published"));
+                }
+                else
+                {
+                    steps.Add(new PublishStep(PublishAction.Delete, path, gone.Key, gone.Size, "", null, null));
+                }
             }
         }
 
         var ordered = steps.OrderBy(s => s.Action).ThenBy(s => s.Path, StringComparer.Ordinal).ToList();
         var manifestFiles = published.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
-        var current = ordered.Count == 0 && await ManifestAsync(listed, cancellationToken) is { } old
-            && old.Commit == commit && old.Files.SequenceEqual(manifestFiles);
-        return new PublishPlan(revision, commit, manifestFiles, ordered, unchanged, all.Count - files.Count, current);
+        var current = ordered.Count == 0 && previous is { } old && old.Commit == commit && old.Files.SequenceEqual(manifestFiles);
+        return new PublishPlan(revision, commit, manifestFiles, ordered, unchanged, all.Count - files.Count, current) { Kept = kept };
+    }
+
+    /// <summary>
+    /// Refuses a destination where a repository keeps its files: at or inside another repository's prefix (its marker), or
+    /// holding one (among <paramref name="keys"/>, the destination's listing).
+    /// </summary>
+    private async Task RefuseRepositoriesAsync(IEnumerable<string> keys, CancellationToken cancellationToken)
+    {
+        var markers = new RepositoryMarkers(destination);
+        var survey = await markers.SurveyAsync(prefix, null, keys, cancellationToken);
+        if (survey.Foreign.Count > 0)
+        {
+            var where = destination.Describe(prefix.Length == 0 ? "" : prefix + "/");
+            throw new LfsS3Exception(ErrorCodes.BadRequest, $"{where} is not free for a snapshot: "
+                + string.Join("; ", survey.Foreign.Select(f => f.Place switch
+                {
+                    MarkerPlace.Nested => $"a repository keeps its files inside it ({f.Describe(destination)})",
+                    _ => $"it lies in a repository's prefix ({f.Describe(destination)})",
+                }))
+                + ". Nothing was published: publish to a prefix of its own, beside the repositories");
+        }
     }
 
     /// <summary>Copies, uploads, deletes, then writes the manifest; <paramref name="done"/> is told after each step.</summary>

@@ -258,6 +258,8 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
                 {
                     Log.MappingPushFailed(logger, workspace.Mapping.Branch.Branch, remote, pending, push.Reason ?? "");
                 }
+
+                await MarkAsync(workspace, push.Pushed, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LfsS3Exception)
@@ -276,6 +278,28 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         catch (Exception ex) when (ex is LfsS3Exception or IOException)
         {
             Log.PromoteFailed(logger, ex.Message, ex);
+        }
+    }
+
+    /// <summary>
+    /// Leaves the repository's marker at its prefix, once per clone (repositories set up before markers get theirs at a
+    /// push). An id that only the mapping branch holds counts once the branch is pushed (the remote's id wins). Never fails the push.
+    /// </summary>
+    private async Task MarkAsync(Workspace workspace, bool branchPushed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var id = await RepositoryIdentity.CommittedAsync(workspace.Repository, cancellationToken)
+                ?? (branchPushed ? await RepositoryIdentity.ResolveAsync(workspace.Repository, workspace.Mapping.Branch, cancellationToken) : null);
+            if (id is not null && await new RepositoryMarkers(workspace.Store).EnsureAsync(workspace.Layout, RepositoryMarkers.Fingerprint(id),
+                    workspace.Repository.StateDir, cancellationToken))
+            {
+                Log.MarkerForeign(logger, workspace.Store.Describe(workspace.Layout.MarkerFolderKey));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LfsS3Exception)
+        {
+            Log.MarkerFailed(logger, ex.Message, ex);
         }
     }
 

@@ -73,7 +73,7 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
             if (check.Name == "settings" && _diagnostics is { } diagnostics)
             {
                 foreach (var more in diagnostics.Checks.Concat([new("bucket", CheckBucketAsync), new("versioning", CheckVersioningAsync)]).Concat(diagnostics.BucketChecks)
-                             .Append(new("permissions", CheckPermissionsAsync)))
+                             .Append(new("permissions", CheckPermissionsAsync)).Append(new("neighbours", CheckNeighboursAsync)))
                 {
                     checks.Enqueue(more);
                 }
@@ -293,6 +293,32 @@ public sealed partial class DoctorCommand(IObjectStoreFactory storeFactory, Proc
         catch (LfsS3Exception ex)
         {
             return CheckResult.Fail($"cannot {step} under {store.Describe(prefix)}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Other repositories at, around or inside this one's prefix (their markers), and whether this one left its own.</summary>
+    private async Task<CheckResult> CheckNeighboursAsync(CancellationToken cancellationToken)
+    {
+        var (store, layout) = (_store!, new KeyLayout(_settings!.Prefix));
+        try
+        {
+            var id = await RepositoryIdentity.ResolveAsync(_repository!, new MappingBranch(_repository!, _settings.MappingBranch), cancellationToken);
+            var markers = new RepositoryMarkers(store);
+            var (survey, _) = await markers.SurveyListingAsync(layout.Prefix, id is null ? null : RepositoryMarkers.Fingerprint(id), cancellationToken);
+            if (survey.Foreign.Count > 0)
+            {
+                return CheckResult.Warn(markers.Explain(survey.Foreign, layout.Prefix) + (survey.Enclosing.Any()
+                    ? ": prune refuses to run while repositories share keys; give each its own prefix, beside the others"
+                    : ": prune here leaves everything under it alone"));
+            }
+
+            return survey.OwnMarked
+                ? CheckResult.Ok($"no other repository at, around or inside {store.Describe(layout.Prefix.Length == 0 ? "" : layout.Prefix + "/")}; this one's marker is in {store.Describe(layout.MarkerFolderKey)}")
+                : CheckResult.Warn($"this repository has left no marker in {store.Describe(layout.MarkerFolderKey)} yet: the next push leaves one (or run `git lfs-s3 init` again)");
+        }
+        catch (LfsS3Exception ex)
+        {
+            return CheckResult.Warn($"cannot look for other repositories' markers: {ex.Message}");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
@@ -80,6 +81,11 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         Add(committed, SettingNames.SseKmsKeyId, args.Value("kms-key"));
         Add(committed, SettingNames.Compress, args.Value("compress"));
         CheckFlags(committed);
+        // The repository's id (its marker in the store tells it from others): kept when init runs again, taken from the
+        // mapping branch for a repository set up by an older release, else new.
+        var mapping = new MappingBranch(repository, AgentSettings.DefaultMappingBranch);
+        var repositoryId = await RepositoryIdentity.CommittedAsync(repository, cancellationToken)
+            ?? await RepositoryIdentity.ResolveAsync(repository, mapping, cancellationToken) ?? RepositoryIdentity.NewId();
 
         // An endpoint this user gets from the environment or an AWS profile is committed too: teammates have neither.
         var profile = string.IsNullOrWhiteSpace(args.Value("profile")) ? null : args.Value("profile");
@@ -108,6 +114,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
             }
 
             await stdout.WriteLineAsync($"{settings.StoreDescription} is reachable and keeps versions");
+            await MarkAsync(store, new KeyLayout(settings.Prefix), RepositoryMarkers.Fingerprint(repositoryId), cancellationToken);
             if (settings.Sse is { } sse)
             {
                 await ProbeEncryptionAsync(store, settings, cancellationToken);
@@ -119,7 +126,7 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         Directory.CreateDirectory(dir);
         var configPath = Path.Combine(workTree, SettingNames.RepoConfigFile);
         File.Delete(configPath);
-        foreach (var (key, value) in committed)
+        foreach (var (key, value) in committed.Append(new(RepositoryIdentity.ConfigKey, repositoryId)))
         {
             await repository.Git.ConfigSetAsync(GitConfigSource.File(configPath), key, value, cancellationToken);
         }
@@ -148,6 +155,36 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Leaves the repository's marker at its prefix, and warns about other repositories at, around or inside it (prune
+    /// would refuse to run, or leave their part alone) and about files there that no repository marked.
+    /// </summary>
+    private async Task MarkAsync(IObjectStore store, KeyLayout layout, string fingerprint, CancellationToken cancellationToken)
+    {
+        var markers = new RepositoryMarkers(store);
+        var (survey, listed) = await markers.SurveyListingAsync(layout.Prefix, fingerprint, cancellationToken);
+        foreach (var foreign in survey.Foreign)
+        {
+            await stdout.WriteLineAsync($"warning: {markers.Explain([foreign], layout.Prefix)}. "
+                + (foreign.Place == MarkerPlace.Nested ? "prune here leaves everything under it alone"
+                    : "prune refuses to run in either while they share keys: choose another --prefix (one of its own, beside the other repository's)"));
+        }
+
+        var nested = survey.Foreign.Where(f => f.Place == MarkerPlace.Nested).Select(f => f.Prefix).ToList();
+        var unmarked = listed.Count(v => layout.PathOf(v.Key) is not null && !RepositoryMarkers.IsUnder(v.Key, nested));
+        if (!survey.OwnMarked && unmarked > 0)
+        {
+            await stdout.WriteLineAsync($"warning: {store.Describe(layout.Prefix.Length == 0 ? "" : layout.Prefix + "/")} already holds {unmarked} file(s) "
+                + "that no repository marked as its own: if another repository keeps them there, give this one another --prefix, "
+                + "since prune deletes what no commit of this repository needs");
+        }
+
+        if (!survey.OwnMarked)
+        {
+            await markers.WriteAsync(layout.Prefix, fingerprint, cancellationToken);
+        }
     }
 
     /// <summary>Writes and removes a small object with the chosen encryption, so a wrong key fails here and not in a push.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using LfsS3Agent.Commands.Shared;
 using LfsS3Agent.Core;
 using LfsS3Agent.Core.Git;
+using LfsS3Agent.Core.Mapping;
 using LfsS3Agent.Core.Objects;
 using LfsS3Agent.Core.Settings;
 using LfsS3Agent.Core.Storage;
@@ -35,7 +36,9 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         shallow clone, and when an object of history is not in the store (run `git lfs-s3 verify --all`). Without --apply it only lists
         what it would delete, the bytes, and the monthly saving at lfs-s3.pricepergb (--dry-run, the default,
         may be given as to `git lfs prune`). Other clones' unpushed work is only protected by the grace period:
-        keep it longer than anyone's unpushed work lives.
+        keep it longer than anyone's unpushed work lives. Nothing under another repository's marker inside the
+        prefix is touched, and it refuses to run when another repository's marker is at this prefix or at one
+        that holds it (see `git lfs-s3 doctor`).
         Needs s3:ListBucketVersions, s3:GetObjectVersion, s3:DeleteObjectVersion, s3:ListBucketMultipartUploads
         and s3:AbortMultipartUpload on the prefix. On a terminal a progress line shows on stderr while --apply
         deletes (--quiet: none). --json prints {"applied", "versions": [{"key", "versionId", "size", "modified",
@@ -64,6 +67,7 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         {
             var beyond = new HistoryBeyond(await RemoteOnlyHistoryAsync(workspace, cancellationToken),
                 await workspace.Paths.PointersBeyondAsync(await git.StashesAsync(cancellationToken), cancellationToken));
+            await RefuseSharedPrefixAsync(workspace, cancellationToken);
             var refs = (await git.ForEachRefAsync("%(objectname)", [], cancellationToken)).Distinct(StringComparer.Ordinal).ToList();
             var missing = new List<string>();
             var plan = await new UnreferencedVersions(workspace.Store, workspace.Layout, workspace.Mapping, workspace.CreateLocator(logger))
@@ -164,6 +168,11 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             }
         }
 
+        foreach (var other in plan.OtherRepositories)
+        {
+            await text.WriteLineAsync($"kept everything under {workspace.Store.Describe(other + "/")}: another repository's marker is there");
+        }
+
         var saving = Math.Round(plan.Bytes / (decimal)(1L << 30) * workspace.Settings.PricePerGb, 2);
         var price = workspace.Settings.PricePerGb.ToString(CultureInfo.InvariantCulture);
         var days = grace.TotalDays.ToString("0.##", CultureInfo.InvariantCulture);
@@ -179,5 +188,26 @@ public sealed class PruneCommand(IObjectStoreFactory storeFactory, ProcessEnviro
             + $"{saving.ToString("0.00", CultureInfo.InvariantCulture)} per month at {price} per GB-month) and {plan.Uploads.Count} unfinished uploads; "
             + $"kept every version of the {plan.HistoryObjects} objects of history, and {plan.KeptYoung} unreferenced versions younger than {days} days"
             + (apply ? "" : ". Nothing deleted: run with --apply"));
+    }
+
+    /// <summary>
+    /// Refuses when another repository's marker is at this prefix or at one that holds it: prune could not tell that
+    /// repository's files from this one's.
+    /// </summary>
+    private static async Task RefuseSharedPrefixAsync(Workspace workspace, CancellationToken cancellationToken)
+    {
+        var id = await RepositoryIdentity.ResolveAsync(workspace.Repository, workspace.Mapping.Branch, cancellationToken);
+        var markers = new RepositoryMarkers(workspace.Store);
+        var survey = await markers.SurveyAsync(workspace.Layout.Prefix, id is null ? null : RepositoryMarkers.Fingerprint(id), [], cancellationToken);
+        if (survey.Enclosing.ToList() is not { Count: > 0 } enclosing)
+        {
+            return;
+        }
+
+        throw new CommandException($"{markers.Explain(enclosing, workspace.Layout.Prefix)}: prune cannot tell that repository's files from this one's, "
+            + "so it deletes nothing. "
+            + (enclosing.Any(e => e.Place == MarkerPlace.Ancestor)
+                ? "Prune in the enclosing repository instead (it leaves this one alone), or move this repository to a prefix beside it"
+                : $"Give one of the two repositories a prefix of its own; if that marker is a stale one of this repository (set up again from scratch), remove it from {workspace.Store.Describe(workspace.Layout.MarkerFolderKey)}"));
     }
 }

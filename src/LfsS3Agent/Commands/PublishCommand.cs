@@ -30,10 +30,13 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         files uploaded from git, each with its Content-Type and its SHA-256 in the metadata (lfs-oid). A
         manifest, <prefix>/{SnapshotPublisher.ManifestName} (revision, commit, time, files), is written last.
         Running it again copies only what changed; --delete also removes keys under the prefix that the
-        revision does not have (a delete marker where the bucket keeps versions); --dry-run prints the changes
+        revision does not have and an earlier publish wrote (its manifest lists them; keys it never wrote, or
+        that changed since, are kept and listed), as a delete marker where the bucket keeps versions; --dry-run prints the changes
         and makes none. The .lfs-s3/ folder, symbolic links and submodules are not published. Refuses a
         destination that overlaps the repository's own prefix. Nothing is written unless every LFS file of
-        the revision is in the store. On a terminal a progress line shows on stderr (--quiet: none).
+        the revision is in the store. Refuses a destination at or inside another repository's prefix, or
+        holding one (their markers, .git/lfs-s3/repositories/). On a
+        terminal a progress line shows on stderr (--quiet: none).
         Needs s3:GetObject and s3:GetObjectVersion on the repository's prefix, and s3:ListBucket,
         s3:PutObject (and s3:DeleteObject for --delete) on the destination.
         """;
@@ -62,10 +65,12 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
                     await stdout.WriteLineAsync($"would {step.Action.ToString().ToLowerInvariant()} {step.Path}");
                 }
 
+                await ReportKeptAsync(plan);
                 await stdout.WriteLineAsync($"dry run, nothing changed: {Describe(plan)} in {where}");
                 return 0;
             }
 
+            await ReportKeptAsync(plan);
             var progress = new TerminalProgress("publishing", plan.Steps.Count);
             await publisher.ApplyAsync(plan, _ => progress.Step(), cancellationToken);
             progress.Done();
@@ -75,6 +80,17 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
         finally
         {
             Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>What --delete left alone, and why (at most ten paths per reason).</summary>
+    private async Task ReportKeptAsync(PublishPlan plan)
+    {
+        foreach (var group in plan.Kept.GroupBy(k => k.Reason))
+        {
+            var paths = group.Select(k => k.Path).ToList();
+            await stdout.WriteLineAsync($"kept {paths.Count} key(s) the revision does not have, {group.Key}: {string.Join(", ", paths.Take(10))}"
+                + (paths.Count > 10 ? ", ..." : "") + " (--delete removes only what an earlier publish wrote)");
         }
     }
 
@@ -114,9 +130,25 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
                     : $"--to {to} is not a file:///absolute/path");
             }
 
-            Directory.CreateDirectory(uri.LocalPath);
-            store = StoreFactory.Create(workspace.Settings.With(SettingNames.Store, new Uri(uri.LocalPath).AbsoluteUri, "--to"));
-            prefix = "";
+            // A folder inside the repository's own store is a prefix of it (so the overlap check below applies); one that
+            // holds the store would list and overwrite the store's own files.
+            var folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(uri.LocalPath));
+            var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(new Uri(workspace.Settings.FolderStore).LocalPath));
+            if (folder == root || folder.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                store = workspace.Store;
+                prefix = Path.GetRelativePath(root, folder) is var relative && relative == "." ? "" : relative.Replace(Path.DirectorySeparatorChar, '/');
+            }
+            else if (root.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                throw new UsageException($"--to {to} holds the repository's own store ({workspace.Settings.StoreDescription}): publish to a folder beside it");
+            }
+            else
+            {
+                Directory.CreateDirectory(folder);
+                store = StoreFactory.Create(workspace.Settings.With(SettingNames.Store, new Uri(folder).AbsoluteUri, "--to"));
+                prefix = "";
+            }
         }
         else
         {
@@ -128,7 +160,8 @@ public sealed class PublishCommand(IObjectStoreFactory storeFactory, ProcessEnvi
             }
         }
 
-        if (prefix.Split('/').Any(p => p is "" or "." or ".." or ".git"))
+        // "" is the whole destination (a folder of its own, or s3://bucket/).
+        if (prefix.Length > 0 && prefix.Split('/').Any(p => p is "" or "." or ".." or ".git"))
         {
             throw new UsageException($"--to {to}: a prefix has no empty, \".\", \"..\" or \".git\" parts");
         }

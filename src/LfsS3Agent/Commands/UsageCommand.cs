@@ -100,7 +100,10 @@ public sealed class UsageCommand(IObjectStoreFactory storeFactory, ProcessEnviro
         }
 
         var prefix = workspace.Layout.Prefix.Length == 0 ? "" : workspace.Layout.Prefix + "/";
-        var versions = await workspace.Store.Require<IStoreMaintenance>("list every version").ListAllVersionsAsync(prefix, cancellationToken);
+        var listed = await workspace.Store.Require<IStoreMaintenance>("list every version").ListAllVersionsAsync(prefix, cancellationToken);
+        // Repository markers are bookkeeping, and what lies under another repository's marker is that repository's.
+        var others = RepositoryMarkers.NestedPrefixes(listed.Select(v => v.Key), workspace.Layout.Prefix);
+        var versions = listed.Where(v => KeyLayout.ParseMarker(v.Key) is null && !RepositoryMarkers.IsUnder(v.Key, others)).ToList();
         var locator = workspace.CreateLocator(logger);
         var pointers = await locator.HistoryPointersAsync(cancellationToken);
         var progress = new TerminalProgress("finding the stored versions of history's objects", pointers.Count);

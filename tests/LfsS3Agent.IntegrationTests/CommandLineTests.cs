@@ -80,6 +80,7 @@ public sealed class CommandLineTests
         var wiring = doc.RootElement.GetProperty("wiring").EnumerateArray().ToDictionary(e => e.GetProperty("name").GetString()!, e => e.GetProperty("value").GetString());
         Assert.Equal("lfs-s3", wiring["transfer agent"]);
         Assert.Contains("lfs.customtransfer.lfs-s3.path", wiring.Keys);
+        Assert.Equal(wiring["lfs.url"], wiring[".lfsconfig lfs.url"]); // this clone's pin and the committed URL, each its own row
         Assert.DoesNotContain(TestEnvironment.SecretKey, json.All + text.All);
         Assert.Contains("agent wiring (as git-lfs resolves it):", text.Stdout);
         Assert.Matches($@"(?m)^ok +settings .*endpoint {System.Text.RegularExpressions.Regex.Escape(TestEnvironment.Endpoint)} .*region us-east-1 \(environment AWS_REGION\)", doctor.Stdout);

@@ -18,7 +18,7 @@ public sealed class SharedBucketTests
         var y = boxY.CreateRepository(bucket, prefix: "y");
         // Y as an older release set it up: no id committed, no marker; its first push leaves one.
         boxY.Git(y, "config", "--file", ".lfs-s3/config", "--unset", "lfs-s3.repository").AssertOk();
-        foreach (var marker in (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("y/" + Markers, StringComparison.Ordinal)))
+        foreach (var marker in (await TestEnvironment.VersionsAsync(bucket, markers: true)).Where(v => v.Key.StartsWith("y/" + Markers, StringComparison.Ordinal)))
         {
             await TestEnvironment.Admin.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = marker.Key, VersionId = marker.VersionId });
         }
@@ -27,20 +27,20 @@ public sealed class SharedBucketTests
         boxY.CommitAndPush(y, "y1");
         var y2 = Sandbox.WriteRandom(y, "a.bin", 3100, 2);
         boxY.CommitAndPush(y, "y2");
-        var yMarkers = (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("y/" + Markers, StringComparison.Ordinal)).ToList();
+        var yMarkers = (await TestEnvironment.VersionsAsync(bucket, markers: true)).Where(v => v.Key.StartsWith("y/" + Markers, StringComparison.Ordinal)).ToList();
         using var boxX = new Sandbox();
         var x = boxX.CreateRepositoryWith("*.bin", "--bucket", bucket, "--endpoint", TestEnvironment.Endpoint);
         Sandbox.WriteRandom(x, "x.bin", 2000, 3);
         boxX.CommitAndPush(x, "x");
         var doctor = boxX.Agent(x, "doctor");
-        var before = (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).ToList();
+        var before = (await TestEnvironment.VersionsAsync(bucket, markers: true)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).ToList();
 
         var pruned = boxX.Agent(x, "prune", "--grace", "0s", "--apply").AssertOk();
 
         Assert.Single(yMarkers.Select(v => v.Key).Distinct());
         Assert.Matches("(?m)^warn +neighbours +another repository lies inside this one's prefix", doctor.Stdout);
         Assert.Contains($"kept everything under s3://{bucket}/y/: another repository's marker is there", pruned.Stdout);
-        Assert.Equal(before.Order(), (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).Order());
+        Assert.Equal(before.Order(), (await TestEnvironment.VersionsAsync(bucket, markers: true)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).Order());
         var clone = Path.Combine(boxY.Root, "clone");
         boxY.Git(boxY.Root, "clone", "-q", boxY.Origin, clone).AssertOk();
         Assert.Equal(y2, File.ReadAllBytes(Path.Combine(clone, "a.bin")));
@@ -65,7 +65,7 @@ public sealed class SharedBucketTests
         Sandbox.WriteRandom(x, "b.bin", 1200, 12);
         boxX.CommitAndPush(x, "x");
         var reinit = boxX.Agent(x, "init", "--bucket", bucket, "--prefix", "shared", "--endpoint", TestEnvironment.Endpoint).AssertOk();
-        var before = await TestEnvironment.VersionsAsync(bucket);
+        var before = await TestEnvironment.VersionsAsync(bucket, markers: true);
 
         var inX = boxX.Agent(x, "prune", "--grace", "0s", "--apply");
         var inY = boxY.Agent(y, "prune", "--grace", "0s", "--apply");
@@ -79,7 +79,7 @@ public sealed class SharedBucketTests
         Assert.Equal(1, inY.ExitCode);
         Assert.Contains($"this repository's prefix s3://{bucket}/shared/ lies inside another repository's (s3://{bucket}/)", inY.Stderr);
         Assert.Contains($"kept everything under s3://{bucket}/shared/", inOuter.Stdout);
-        Assert.Equal(before.Order(), (await TestEnvironment.VersionsAsync(bucket)).Order());
+        Assert.Equal(before.Order(), (await TestEnvironment.VersionsAsync(bucket, markers: true)).Order());
         foreach (var (box, work) in new[] { (boxX, "b.bin"), (boxY, "a.bin") })
         {
             var clone = Path.Combine(box.Root, "clone");
@@ -139,7 +139,7 @@ public sealed class SharedBucketTests
         {
             BucketName = bucket, Key = "site/someone-elses.txt", ContentBody = "not published\n", UseChunkEncoding = false,
         });
-        var yBefore = (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).ToList();
+        var yBefore = (await TestEnvironment.VersionsAsync(bucket, markers: true)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).ToList();
 
         var intoY = box.Agent(work, "publish", "HEAD", "--to", "y", "--delete");
         var intoYSub = box.Agent(work, "publish", "HEAD", "--to", "y/docs", "--delete");
@@ -152,13 +152,13 @@ public sealed class SharedBucketTests
         File.Delete(Path.Combine(work, "b.bin"));
         box.CommitAndPush(work, "v2");
         var second = box.Agent(work, "publish", "HEAD", "--to", "site", "--delete").AssertOk();
-        var site = (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("site/", StringComparison.Ordinal)).Select(v => v.Key).ToHashSet();
+        var site = (await TestEnvironment.VersionsAsync(bucket, markers: true)).Where(v => v.Key.StartsWith("site/", StringComparison.Ordinal)).Select(v => v.Key).ToHashSet();
         var latest = await TestEnvironment.Admin.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = "site/" });
 
         Assert.Equal(1, intoY.ExitCode);
         Assert.Contains("it lies in a repository's prefix", intoY.Stderr);
         Assert.Equal(1, intoYSub.ExitCode);
-        Assert.Equal(yBefore.Order(), (await TestEnvironment.VersionsAsync(bucket)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).Order());
+        Assert.Equal(yBefore.Order(), (await TestEnvironment.VersionsAsync(bucket, markers: true)).Where(v => v.Key.StartsWith("y/", StringComparison.Ordinal)).Order());
         boxY.Agent(y, "locks").AssertOk();
         Assert.Contains("logo.psd", boxY.Agent(y, "locks").Stdout);
         Assert.Contains("kept 1 key(s) the revision does not have, no earlier publish manifest here: someone-elses.txt", first.Stdout);

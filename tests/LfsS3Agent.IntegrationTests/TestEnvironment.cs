@@ -68,15 +68,19 @@ internal static class TestEnvironment
         return name;
     }
 
-    /// <summary>Every (key, version id, size) in the bucket, delete markers left out.</summary>
-    public static async Task<List<(string Key, string VersionId, long Size)>> VersionsAsync(string bucket)
+    /// <summary>
+    /// Every (key, version id, size) in the bucket, delete markers left out, and repository markers
+    /// (<c>.git/lfs-s3/repositories/</c>, written by init and the first push) unless <paramref name="markers"/>.
+    /// </summary>
+    public static async Task<List<(string Key, string VersionId, long Size)>> VersionsAsync(string bucket, bool markers = false)
     {
         var result = new List<(string, string, long)>();
         var request = new ListVersionsRequest { BucketName = bucket };
         while (true)
         {
             var response = await Admin.ListVersionsAsync(request);
-            result.AddRange((response.Versions ?? []).Where(v => v.IsDeleteMarker != true).Select(v => (v.Key, v.VersionId, v.Size ?? 0)));
+            result.AddRange((response.Versions ?? []).Where(v => v.IsDeleteMarker != true && (markers || !v.Key.Contains(".git/lfs-s3/repositories/", StringComparison.Ordinal)))
+                .Select(v => (v.Key, v.VersionId, v.Size ?? 0)));
             if (response.IsTruncated != true)
             {
                 return result;

@@ -150,7 +150,8 @@ public sealed class EnvCommand(IObjectStoreFactory storeFactory, ProcessEnvironm
 
         if (committed is not null)
         {
-            rows.Add(new EnvEntry("lfs.url", committed, own is null ? "committed .lfsconfig" : "committed .lfsconfig, overridden by git config"));
+            // Its own name: a clone's pin (or the user's own lfs.url) is a row of its own above.
+            rows.Add(new EnvEntry(".lfsconfig lfs.url", committed, own is null ? "committed .lfsconfig" : "committed .lfsconfig, overridden by git config"));
         }
 
         var url = own ?? committed;

@@ -8,6 +8,7 @@ Workloads: W1 = 1,000 files of 16 KiB in 10 folders; W2 = 2 files of 1 GiB (smal
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -19,6 +20,8 @@ import time
 BIN = os.environ["LFS_S3_BIN"]
 ENDPOINT = os.environ["S3_ENDPOINT"]
 ROWS = []
+# radosgw's access lines (logged at its default level): method, bucket, key, query
+ACCESS = re.compile(r'beast: \S+ \S+ - \S+ \[[^\]]+\] "(\w+) /([^/ ?]+)/?([^ ?]*)(\?[^ ]*)? HTTP')
 
 
 def log(msg):
@@ -37,6 +40,42 @@ def timed(args, **kw):
     t = time.perf_counter()
     run(args, **kw)
     return time.perf_counter() - t
+
+
+class Requests:
+    """The S3 requests radosgw logged for one bucket while the block ran, by kind (LIST, HEAD, GET, PUT, POST...)."""
+
+    def __init__(self, bucket):
+        self.bucket = bucket
+        self.counts = {}
+
+    def __enter__(self):
+        self.log = os.path.join(os.environ["S3_STATE_DIR"], "log", "client.rgw.a.log")
+        self.start = os.path.getsize(self.log)
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(0.3)  # radosgw writes the access line after the answer
+        with open(self.log, "rb") as f:
+            f.seek(self.start)
+            text = f.read().decode("utf-8", "replace")
+        for m in ACCESS.finditer(text):
+            method, bucket, key, query = m.group(1), m.group(2), m.group(3), m.group(4) or ""
+            if bucket != self.bucket:
+                continue
+            listing = "versions" in query or (method == "GET" and not key and "versioning" not in query)
+            kind = "LIST" if listing else method
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def total(self):
+        return sum(self.counts.values())
+
+    def __str__(self):
+        return " + ".join(f"{v} {k}" for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1])) or "none"
+
+    def per_object(self, objects):
+        parts = " + ".join(f"{v / objects:.2g} {k}" for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1]))
+        return f"{self.total() / objects:.2f} ({parts})" if parts else "0"
 
 
 class PeakRss:

@@ -14,7 +14,6 @@ copy of the remote); BIG = one file of 256 MiB (push, clone, `git lfs pull`); HU
 import argparse
 import filecmp
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -24,44 +23,10 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench import BIN, Env, log, make_files, run  # noqa: E402
+from bench import BIN, Env, Requests, log, make_files, run  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.environ["S3_ENDPOINT"]
-RGW_LOG = os.path.join(os.environ["S3_STATE_DIR"], "log", "client.rgw.a.log")
-ACCESS = re.compile(r'beast: \S+ \S+ - \S+ \[[^\]]+\] "(\w+) /([^/ ?]+)/?([^ ?]*)(\?[^ ]*)? HTTP')
-
-
-class Requests:
-    """The S3 requests radosgw logged for one bucket while the block ran, by kind (LIST, HEAD, GET, PUT, POST...)."""
-
-    def __init__(self, bucket):
-        self.bucket = bucket
-        self.counts = {}
-
-    def __enter__(self):
-        self.start = os.path.getsize(RGW_LOG)
-        return self
-
-    def __exit__(self, *exc):
-        time.sleep(0.3)  # radosgw writes the access line after the answer
-        with open(RGW_LOG, "rb") as f:
-            f.seek(self.start)
-            text = f.read().decode("utf-8", "replace")
-        for m in ACCESS.finditer(text):
-            method, bucket, key, query = m.group(1), m.group(2), m.group(3), m.group(4) or ""
-            if bucket != self.bucket:
-                continue
-            listing = "versions" in query or (method == "GET" and not key and "versioning" not in query)
-            kind = "LIST" if listing else method
-            self.counts[kind] = self.counts.get(kind, 0) + 1
-
-    def total(self):
-        return sum(self.counts.values())
-
-    def per_object(self, objects):
-        parts = " + ".join(f"{v / objects:.2g} {k}" for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1]))
-        return f"{self.total() / objects:.2f} ({parts})" if parts else "0"
 
 
 class AgentRss:

@@ -6,44 +6,13 @@ log). Run through scripts/bench-scale.sh, which starts the server and builds the
 import argparse
 import os
 import random
-import re
 import shutil
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench import BIN, ENDPOINT, Env, PeakRss, log, run  # noqa: E402
-
-RGW_LOG = os.path.join(os.environ["S3_STATE_DIR"], "log", "client.rgw.a.log")
-ACCESS = re.compile(r'beast: \S+ \S+ - \S+ \[[^\]]+\] "(\w+) /([^/ ?]+)/?([^ ?]*)(\?[^ ]*)? HTTP')
-
-
-class Requests:
-    """Counts the S3 requests of one bucket that radosgw logged while the block ran."""
-
-    def __init__(self, bucket):
-        self.bucket = bucket
-        self.counts = {}
-
-    def __enter__(self):
-        self.start = os.path.getsize(RGW_LOG)
-        return self
-
-    def __exit__(self, *exc):
-        time.sleep(0.3)
-        with open(RGW_LOG, "rb") as f:
-            f.seek(self.start)
-            text = f.read().decode("utf-8", "replace")
-        for m in ACCESS.finditer(text):
-            method, bucket, key, query = m.group(1), m.group(2), m.group(3), m.group(4) or ""
-            if bucket != self.bucket:
-                continue
-            kind = "LIST" if "versions" in query or (method == "GET" and not key and "versioning" not in query) else method
-            self.counts[kind] = self.counts.get(kind, 0) + 1
-
-    def __str__(self):
-        return " + ".join(f"{v} {k}" for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1])) or "none"
+from bench import BIN, ENDPOINT, Env, PeakRss, Requests, log, run  # noqa: E402
 
 
 ROWS = []

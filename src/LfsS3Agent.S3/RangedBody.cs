@@ -11,7 +11,7 @@ namespace LfsS3Agent.S3;
 /// one part, so memory stays at about (window + 1) x part size whatever the object's size. Each range is a
 /// <see cref="ResumableBody"/> of its own: a range that breaks off is resumed from where it stopped, never the object.
 /// </summary>
-internal sealed class RangedBody : Stream
+internal sealed class RangedBody : ReadOnlyBody
 {
     private readonly ResumableBody _first;
     private readonly Func<long, long, CancellationToken, Task<ResumableBody>> _openRange;
@@ -118,30 +118,7 @@ internal sealed class RangedBody : Stream
         return count;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {

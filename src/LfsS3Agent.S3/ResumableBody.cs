@@ -8,7 +8,7 @@ namespace LfsS3Agent.S3;
 /// A version's stored bytes as one stream: a body that breaks off is resumed with a ranged GET from where it
 /// stopped, up to <c>lfs-s3.maxretries</c> times, so readers above (gzip, hashing) never see the break.
 /// </summary>
-internal sealed class ResumableBody : Stream
+internal sealed class ResumableBody : ReadOnlyBody
 {
     private readonly S3Connection _connection;
     private readonly Func<long, CancellationToken, Task<GetObjectResponse>> _get;
@@ -59,31 +59,10 @@ internal sealed class ResumableBody : Stream
         }
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     /// <summary>The length of the body as first opened (for a plain GET, the stored size).</summary>
     public override long Length { get; }
 
     public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -122,34 +122,26 @@ internal sealed class SilenceTimeoutHttpClientFactory(TimeSpan silence) : HttpCl
         }
     }
 
-    /// <summary>The SDK's request body, written through a stream that winds the watchdog up after every write.</summary>
-    private sealed class WatchedRequestContent : HttpContent
+    /// <summary>Another content's headers, length and lifetime; the subclass routes its bytes through a watch.</summary>
+    private abstract class WatchedContent : HttpContent
     {
-        private readonly HttpContent _inner;
-        private readonly Watchdog _watchdog;
-
-        public WatchedRequestContent(HttpContent inner, Watchdog watchdog)
+        protected WatchedContent(HttpContent inner)
         {
-            (_inner, _watchdog) = (inner, watchdog);
+            Inner = inner;
             foreach (var header in inner.Headers)
             {
                 Headers.TryAddWithoutValidation(header.Key, header.Value);
             }
         }
 
+        protected HttpContent Inner { get; }
+
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
             SerializeToStreamAsync(stream, context, CancellationToken.None);
 
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            // Disposing the pass-through leaves the connection's stream alone.
-            await using var poking = new PokingStream(stream, _watchdog);
-            await _inner.CopyToAsync(poking, context, cancellationToken);
-        }
-
         protected override bool TryComputeLength(out long length)
         {
-            length = _inner.Headers.ContentLength ?? -1;
+            length = Inner.Headers.ContentLength ?? -1;
             return length >= 0;
         }
 
@@ -157,60 +149,39 @@ internal sealed class SilenceTimeoutHttpClientFactory(TimeSpan silence) : HttpCl
         {
             if (disposing)
             {
-                _inner.Dispose();
+                Inner.Dispose();
             }
 
             base.Dispose(disposing);
         }
     }
 
-    /// <summary>The response body, read through a stream on which every read must bring a byte within the silence.</summary>
-    private sealed class WatchedResponseContent : HttpContent
+    /// <summary>The SDK's request body, written through a stream that winds the watchdog up after every write.</summary>
+    private sealed class WatchedRequestContent(HttpContent inner, Watchdog watchdog) : WatchedContent(inner)
     {
-        private readonly HttpContent _inner;
-        private readonly TimeSpan _silence;
-        private readonly string _endpoint;
-
-        public WatchedResponseContent(HttpContent inner, TimeSpan silence, string endpoint)
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            (_inner, _silence, _endpoint) = (inner, silence, endpoint);
-            foreach (var header in inner.Headers)
-            {
-                Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
+            // Disposing the pass-through leaves the connection's stream alone.
+            await using var poking = new PokingStream(stream, watchdog);
+            await Inner.CopyToAsync(poking, context, cancellationToken);
         }
+    }
 
+    /// <summary>The response body, read through a stream on which every read must bring a byte within the silence.</summary>
+    private sealed class WatchedResponseContent(HttpContent inner, TimeSpan silence, string endpoint) : WatchedContent(inner)
+    {
         protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-            new SilenceStream(await _inner.ReadAsStreamAsync(cancellationToken), _silence, _endpoint);
+            new SilenceStream(await Inner.ReadAsStreamAsync(cancellationToken), silence, endpoint);
 
         protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 
         protected override Stream CreateContentReadStream(CancellationToken cancellationToken) =>
-            new SilenceStream(_inner.ReadAsStream(cancellationToken), _silence, _endpoint);
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
+            new SilenceStream(Inner.ReadAsStream(cancellationToken), silence, endpoint);
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
             await using var body = await CreateContentReadStreamAsync(cancellationToken);
             await body.CopyToAsync(stream, cancellationToken);
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = _inner.Headers.ContentLength ?? -1;
-            return length >= 0;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 
@@ -254,8 +225,9 @@ internal sealed class SilenceTimeoutHttpClientFactory(TimeSpan silence) : HttpCl
     }
 
     /// <summary>A read-only pass-through whose every read fails with <see cref="SilentEndpointException"/> after the silence.</summary>
-    private sealed class SilenceStream(Stream inner, TimeSpan silence, string endpoint) : Stream
+    private sealed class SilenceStream(Stream inner, TimeSpan silence, string endpoint) : ReadOnlyBody
     {
+        // Also for the synchronous reads the SDK parses small XML answers with (ReadOnlyBody.Read comes here).
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -269,32 +241,6 @@ internal sealed class SilenceTimeoutHttpClientFactory(TimeSpan silence) : HttpCl
                 throw new SilentEndpointException(Message(endpoint, silence, "stopped sending in the middle of a response"), ex);
             }
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        // The SDK parses small XML answers with synchronous reads: they get the same watch.
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -23,7 +23,8 @@ public static class FileLock
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var deadline = DateTime.UtcNow + timeout;
+        var started = DateTime.UtcNow;
+        var deadline = started + timeout;
         var delay = 1;
         while (true)
         {
@@ -33,8 +34,10 @@ public static class FileLock
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
+                // Most holds last milliseconds (twelve agents taking turns at the end of a push): a waiter that slept
+                // 100 ms would add that to every turn. Only a long wait falls back to polling slowly.
                 Thread.Sleep(delay);
-                delay = Math.Min(delay * 2, 100);
+                delay = DateTime.UtcNow - started < TimeSpan.FromSeconds(2) ? Math.Min(delay * 2, 4) : 100;
             }
         }
     }

@@ -145,7 +145,9 @@ public sealed class Workspace : IDisposable
         }
 
         var pending = Cache.Uploaded(notYetWritten: true);
-        if (pending.Count == 0 && await branch.IsPushedAsync(remote, cancellationToken))
+        // Only this method moves the branch, always pushing after, under this lock: nothing pending and a push moments ago
+        // means the branch is on the remote, without the two git processes of asking (ten agents end each push).
+        if (pending.Count == 0 && ((!fetchFirst && branch.PushedRecently(remote, TimeSpan.FromSeconds(15))) || await branch.IsPushedAsync(remote, cancellationToken)))
         {
             return (0, new BranchPush(true, null));
         }

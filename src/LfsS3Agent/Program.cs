@@ -15,7 +15,7 @@ if (isAgent)
 }
 
 // The log settings are personal (never committed), so the environment and git config give them before any request.
-var early = await SettingsResolver.LoadPersonalAsync(environment);
+var early = await SettingsResolver.LoadPersonalAsync(environment, keepForAgent: isAgent);
 if (early.LogLevel is { } levelText && AgentLoggerProvider.ParseLevel(levelText) is null)
 {
     // A verb refuses to run; the agent says so on stderr and keeps the default, since a log setting must not stop a push.

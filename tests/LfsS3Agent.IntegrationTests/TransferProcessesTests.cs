@@ -2,7 +2,7 @@ namespace LfsS3Agent.IntegrationTests;
 
 /// <summary>
 /// Issue 22: more objects in flight than git-lfs's default 8 processes. init and the agent write
-/// lfs.concurrenttransfers = 12 into the clone's own git config (never a commit, never the user's global config),
+/// lfs.concurrenttransfers = 10 into the clone's own git config (never a commit, never the user's global config),
 /// leave a value the user set alone, and uninstall --local takes theirs back; git status never changes.
 /// </summary>
 public sealed class TransferProcessesTests
@@ -16,7 +16,7 @@ public sealed class TransferProcessesTests
         var bucket = await TestEnvironment.CreateBucketAsync();
         using var box = new Sandbox();
         var work = box.CreateRepository(bucket);
-        Assert.Equal("12", Local(box, work));
+        Assert.Equal("10", Local(box, work));
         var data = Sandbox.WriteRandom(work, "assets/a.bin", 20_000, 1);
         box.CommitAndPush(work, "add a file");
 
@@ -24,7 +24,7 @@ public sealed class TransferProcessesTests
         box.Git(box.Root, "clone", "-q", box.Origin, clone).AssertOk();
 
         Assert.Equal(data, File.ReadAllBytes(Path.Combine(clone, "assets", "a.bin")));
-        Assert.Equal("12", Local(box, clone));
+        Assert.Equal("10", Local(box, clone));
         Assert.Equal("", box.Git(clone, "status", "--porcelain", "--ignored").AssertOk().Stdout);
         Assert.Equal("", box.Git(work, "status", "--porcelain").AssertOk().Stdout);
         Assert.NotEqual(0, box.Git(box.Root, "config", "--global", "--get", "lfs.concurrenttransfers").ExitCode);
@@ -32,7 +32,7 @@ public sealed class TransferProcessesTests
         // the next git-lfs run in the clone reads it; the agent writes nothing more
         Sandbox.WriteRandom(clone, "assets/b.bin", 20_000, 2);
         box.CommitAndPush(clone, "add another");
-        Assert.Equal("12", Local(box, clone));
+        Assert.Equal("10", Local(box, clone));
 
         box.Agent(clone, "uninstall", "--local").AssertOk();
         Assert.Null(Local(box, clone));

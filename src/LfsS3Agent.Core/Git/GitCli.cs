@@ -7,6 +7,7 @@ namespace LfsS3Agent.Core.Git;
 public sealed partial class GitCli : IGit
 {
     private readonly GitRunner _runner;
+    private CatFileSession? _objects;
 
     /// <param name="workingDirectory">Where git runs.</param>
     /// <param name="environment">Everything git sees of the environment (the process's own, read once, or a test's).</param>
@@ -120,6 +121,9 @@ public sealed partial class GitCli : IGit
 
     public async Task<string> ReadBlobAsync(string blob, CancellationToken cancellationToken) =>
         (await RunAsync(["cat-file", "blob", blob], cancellationToken: cancellationToken)).Stdout;
+
+    public Task<byte[]?> ReadObjectAsync(string id, CancellationToken cancellationToken) =>
+        (_objects ??= new CatFileSession(_runner)).ReadAsync(id, cancellationToken);
 
     public TextReader OpenBlob(string blob) => new ProcessOutputReader(_runner.Start(["cat-file", "blob", blob], redirectStdin: false));
 

@@ -76,6 +76,12 @@ public interface IGit
     /// <summary><c>cat-file blob</c> streamed line by line, so a large blob is never held whole.</summary>
     TextReader OpenBlob(string blob);
 
+    /// <summary>
+    /// A small object's content through one <c>cat-file --batch</c> this instance keeps open (a pipe round trip, not a
+    /// process, per object); null when git has no such object.
+    /// </summary>
+    Task<byte[]?> ReadObjectAsync(string id, CancellationToken cancellationToken);
+
     /// <summary><c>cat-file blob</c> written, byte for byte, into a new file.</summary>
     Task WriteBlobAsync(string blob, string file, CancellationToken cancellationToken);
 

@@ -46,7 +46,9 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
         {
             if ((await branch.ShardsAsync(tip, cancellationToken)).TryGetValue(shard, out var onBranch) && !blobs.Contains(onBranch))
             {
-                await ImportAsync(onBranch, $"{branch.Branch}:{shard}", problems, () => BlobReaderAsync(onBranch));
+                // Shards are small and a clone wants most of them: one open cat-file serves them all.
+                await ImportAsync(onBranch, $"{branch.Branch}:{shard}", problems, async () =>
+                    new StringReader(Encoding.UTF8.GetString(await repository.Git.ReadObjectAsync(onBranch, cancellationToken) ?? [])));
                 blobs.Add(onBranch);
             }
         }

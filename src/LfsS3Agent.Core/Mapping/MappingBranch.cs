@@ -244,13 +244,17 @@ public sealed class MappingBranch(GitRepository repository, string branch)
     {
         var push = await TryPushAsync(remote, cancellationToken);
         var failure = Path.Combine(repository.StateDir, FailureFile);
+        var success = Path.Combine(repository.StateDir, SuccessFile);
         if (push.Pushed)
         {
             File.Delete(failure);
+            Directory.CreateDirectory(repository.StateDir);
+            await File.WriteAllTextAsync(success, remote + "\n", cancellationToken);
         }
         else
         {
             Directory.CreateDirectory(repository.StateDir);
+            File.Delete(success);
             await File.WriteAllTextAsync(failure, $"{remote}\t{push.Reason}\n", cancellationToken);
         }
 
@@ -275,7 +279,26 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         return remotes.Contains("origin") ? "origin" : remotes.FirstOrDefault();
     }
 
+    /// <summary>
+    /// Whether a process of this clone pushed the branch to <paramref name="remote"/> within <paramref name="within"/>
+    /// (the first agent of a push to end publishes for all; the others then need no git process to know it).
+    /// </summary>
+    public bool PushedRecently(string remote, TimeSpan within)
+    {
+        var file = Path.Combine(repository.StateDir, SuccessFile);
+        try
+        {
+            return DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < within && File.ReadAllText(file).TrimEnd('\n') == remote;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private const string FailureFile = "mapping-push-failed";
+
+    private const string SuccessFile = "mapping-pushed";
 
     private async Task<BranchPush> TryPushAsync(string remote, CancellationToken cancellationToken)
     {

@@ -146,6 +146,12 @@ public sealed class AgentSettings
     /// <summary>Whether some git config (system, global, local) sets <see cref="ConcurrentTransfersKey"/>.</summary>
     public bool ConcurrentTransfersSet => _values.ContainsKey(ConcurrentTransfersKey);
 
+    /// <summary>The git config key that marks the clone's pinned LFS URL (written by this tool into .git/config).</summary>
+    public const string PinnedLfsUrlKey = "lfs-s3.pinnedlfsurl";
+
+    /// <summary>Whether git config holds a pinned LFS URL, so the agent need not ask git again.</summary>
+    public bool LfsUrlPinned => _values.ContainsKey(PinnedLfsUrlKey);
+
     public string? LogLevel => Get(SettingNames.LogLevel);
 
     /// <summary>Server-side encryption for writes: "AES256", "aws:kms", or null for the bucket's default.</summary>

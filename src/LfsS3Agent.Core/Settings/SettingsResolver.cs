@@ -8,6 +8,15 @@ namespace LfsS3Agent.Core.Settings;
 /// </summary>
 public static class SettingsResolver
 {
+    // lfs.storage is git-lfs's own: it moves .git/lfs, and with it the temp folder downloads must land in.
+    private const string GitConfigPattern = @"^lfs-s3\.|^lfs\.storage$|^lfs\.concurrenttransfers$";
+
+    /// <summary>
+    /// The agent's early read of git config, taken by its one full load: nothing between them writes these keys, and
+    /// each of a push's ten agents saves a git process.
+    /// </summary>
+    private static Dictionary<string, string>? _earlyRead;
+
     /// <summary>
     /// Everything for a process in <paramref name="environment"/>'s directory. <paramref name="repoConfig"/>
     /// stands in for the committed file (init checks the settings it is about to write).
@@ -16,8 +25,8 @@ public static class SettingsResolver
         IReadOnlyDictionary<string, string>? repoConfig = null, CancellationToken cancellationToken = default)
     {
         var git = repository?.Git ?? new GitCli(environment.WorkingDirectory, environment.Variables);
-        // lfs.storage is git-lfs's own: it moves .git/lfs, and with it the temp folder downloads must land in.
-        var gitConfig = await git.ConfigGetRegexpAsync(GitConfigSource.Effective, @"^lfs-s3\.|^lfs\.storage$|^lfs\.concurrenttransfers$", cancellationToken);
+        var gitConfig = (repository is not null ? Interlocked.Exchange(ref _earlyRead, null) : null)
+            ?? await git.ConfigGetRegexpAsync(GitConfigSource.Effective, GitConfigPattern, cancellationToken);
         repoConfig ??= repository is null
             ? new Dictionary<string, string>()
             : await ReadRepoConfigAsync(repository, cancellationToken);
@@ -28,11 +37,14 @@ public static class SettingsResolver
     /// The settings that never come from a commit (log level and file, profile), from the environment and git
     /// config, before a repository is looked at: one git process, or the environment alone where git is missing.
     /// </summary>
-    public static async Task<AgentSettings> LoadPersonalAsync(ProcessEnvironment environment)
+    public static async Task<AgentSettings> LoadPersonalAsync(ProcessEnvironment environment, bool keepForAgent = false)
     {
         try
         {
-            return await LoadAsync(null, environment);
+            var gitConfig = await new GitCli(environment.WorkingDirectory, environment.Variables)
+                .ConfigGetRegexpAsync(GitConfigSource.Effective, GitConfigPattern, CancellationToken.None);
+            _earlyRead = keepForAgent ? gitConfig : null;
+            return Resolve(environment.Variables, gitConfig, new Dictionary<string, string>());
         }
         catch (GitException)
         {
@@ -94,6 +106,11 @@ public static class SettingsResolver
         if (gitConfig.TryGetValue(AgentSettings.ConcurrentTransfersKey, out var processes))
         {
             values[AgentSettings.ConcurrentTransfersKey] = new SettingValue(processes, "git config " + AgentSettings.ConcurrentTransfersKey);
+        }
+
+        if (gitConfig.TryGetValue(AgentSettings.PinnedLfsUrlKey, out var pin))
+        {
+            values[AgentSettings.PinnedLfsUrlKey] = new SettingValue(pin, FromGit(AgentSettings.PinnedLfsUrlKey));
         }
 
         Fallback(values, environment, SettingNames.Region, "AWS_REGION", "AWS_DEFAULT_REGION");

@@ -53,7 +53,10 @@ public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, Proce
         var workspace = await Workspace.OpenAsync(environment, storeFactory, download, cancellationToken);
         logs.Configure(workspace.Settings);
         // Also during a clone's first checkout, before any verb ran: from now on a commit cannot move this clone's LFS URL.
-        await LfsUrlPin.PinAsync(workspace.Repository, cancellationToken);
+        if (!workspace.Settings.LfsUrlPinned)
+        {
+            await LfsUrlPin.PinAsync(workspace.Repository, cancellationToken);
+        }
         if (await TransferProcesses.WriteAsync(workspace.Repository.Git, workspace.Settings, cancellationToken))
         {
             ProcessesWritten(logger, AgentSettings.ConcurrentTransfersKey, TransferProcesses.Count);

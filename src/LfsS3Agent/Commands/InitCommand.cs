@@ -34,8 +34,8 @@ public sealed class InitCommand(IObjectStoreFactory storeFactory, ProcessEnviron
         not try `ssh ... git-lfs-transfer` on SSH remotes). First it checks that the bucket exists and
         has versioning enabled, unless --no-check is given. Where each object went (OID -> S3 version) is
         kept on the mapping branch (lfs-s3 on your git remote), written by every push: nothing to commit.
-        Unless some git config sets it, lfs.concurrenttransfers = 12 goes into this clone's git config (the agent
-        does the same in every clone it works in): 12 objects in flight instead of git-lfs's 8.
+        Unless some git config sets it, lfs.concurrenttransfers = 10 goes into this clone's git config (the agent
+        does the same in every clone it works in): 10 objects in flight instead of git-lfs's 8.
 
           --bucket      S3 bucket (must have versioning enabled)
           --store       file:///path: a local or shared folder instead of S3, same layout, with version history

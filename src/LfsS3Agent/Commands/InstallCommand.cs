@@ -101,7 +101,7 @@ public sealed class UninstallCommand(ProcessEnvironment environment, TextWriter 
 
         Removes exactly what `git lfs-s3 install` wrote (and git-lfs's filters only if install added them),
         including the unscoped lfs.standalonetransferagent = lfs-s3 of installs before 0.2.
-        --local also removes the lfs.concurrenttransfers = 12 that init and the agent write in a clone.
+        --local also removes the lfs.concurrenttransfers = 10 that init and the agent write in a clone.
         """;
 
     public override async Task<int> RunAsync(CommandLine args, CancellationToken cancellationToken)

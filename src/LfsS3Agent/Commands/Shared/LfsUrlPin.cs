@@ -10,7 +10,7 @@ namespace LfsS3Agent.Commands.Shared;
 /// </summary>
 internal static class LfsUrlPin
 {
-    public const string MarkerKey = "lfs-s3.pinnedlfsurl";
+    public const string MarkerKey = Core.Settings.AgentSettings.PinnedLfsUrlKey;
 
     private const string UrlKey = "lfs.url";
 

@@ -11,12 +11,17 @@ namespace LfsS3Agent.Commands.Shared;
 /// <c>.lfsconfig</c>) and not per URL, so the one place that reaches exactly this tool's repositories is each
 /// clone's own <c>.git/config</c>: init writes it, and so does the agent the first time it works in a clone (that
 /// git-lfs run still had 8; every later one has <see cref="Count"/>). A value the user set anywhere is left alone.
-/// Idle agent processes cost little (init is answered before anything is set up), and the agents of a whole push
-/// stay under 400 MB of RSS together (measured by scripts/bench-latency.sh).
+/// Why 10: on a 2-core machine at 20 ms, 10, 12 and 16 agents pushed 1,000 small files in the same time within
+/// 5% (the cores, not round trips, were the limit), and each agent has about 36 MB of RSS (24 MB of it the shared
+/// binary, counted in every process): 10 stay under 400 MB of RSS together, 12 did not (432 MB). Measured by
+/// scripts/bench-latency.sh.
 /// </summary>
 internal static class TransferProcesses
 {
-    public const int Count = 12;
+    public const int Count = 10;
+
+    /// <summary>What earlier releases wrote, removed like <see cref="Count"/> by uninstall.</summary>
+    private const int EarlierCount = 12;
 
     private static readonly string Value = Count.ToString(CultureInfo.InvariantCulture);
 
@@ -43,5 +48,5 @@ internal static class TransferProcesses
 
     /// <summary>Removes the value this tool writes (a different one is the user's own and stays).</summary>
     public static Task RemoveAsync(IGit git, CancellationToken cancellationToken) =>
-        git.ConfigUnsetAllAsync(GitConfigSource.Local, AgentSettings.ConcurrentTransfersKey, $"^{Value}$", cancellationToken);
+        git.ConfigUnsetAllAsync(GitConfigSource.Local, AgentSettings.ConcurrentTransfersKey, $"^({Value}|{EarlierCount})$", cancellationToken);
 }

@@ -8,6 +8,32 @@ public sealed class GitCliTests
     private const string OidA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
     [Fact]
+    public async Task ReadObjectAsync_ManyObjectsThroughOneProcess_ExactBytesNullForMissingAndUsableAfterwards()
+    {
+        using var repo = new TempGitRepo();
+        var contents = Enumerable.Range(0, 40).Select(i => string.Concat(Enumerable.Repeat($"line {i}\n", i * 50))).ToList();
+        for (var i = 0; i < contents.Count; i++)
+        {
+            repo.WriteFile($"f{i}.txt", contents[i]);
+        }
+
+        repo.WriteFile("binary.bin", "a\0b\nc");
+        repo.Commit("files");
+        var git = repo.Cli;
+
+        for (var i = 0; i < contents.Count; i++)
+        {
+            var id = repo.Git("rev-parse", $"HEAD:f{i}.txt").Trim();
+            Assert.Equal(contents[i], System.Text.Encoding.UTF8.GetString((await git.ReadObjectAsync(id, default))!));
+        }
+
+        Assert.Null(await git.ReadObjectAsync(new string('0', 40), default));
+        Assert.Equal("a\0b\nc"u8.ToArray(), await git.ReadObjectAsync(repo.Git("rev-parse", "HEAD:binary.bin").Trim(), default));
+        Assert.Empty((await git.ReadObjectAsync(repo.Git("hash-object", "-w", "/dev/null").Trim(), default))!);
+        await Assert.ThrowsAsync<ArgumentException>(() => git.ReadObjectAsync("HEAD\nHEAD", default));
+    }
+
+    [Fact]
     public async Task LogAsync_CommitsWithRenames_HeadersAndChangesNewestFirst()
     {
         using var repo = new TempGitRepo();

@@ -34,7 +34,7 @@ public static class FileLock
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
-                // Most holds last milliseconds (twelve agents taking turns at the end of a push): a waiter that slept
+                // Most holds last milliseconds (ten agents taking turns at the end of a push): a waiter that slept
                 // 100 ms would add that to every turn. Only a long wait falls back to polling slowly.
                 Thread.Sleep(delay);
                 delay = DateTime.UtcNow - started < TimeSpan.FromSeconds(2) ? Math.Min(delay * 2, 4) : 100;

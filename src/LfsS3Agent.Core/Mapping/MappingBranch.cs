@@ -249,7 +249,7 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         {
             File.Delete(failure);
             Directory.CreateDirectory(repository.StateDir);
-            await File.WriteAllTextAsync(success, remote + "\n", cancellationToken);
+            await File.WriteAllTextAsync(success, $"{remote}\t{Branch}\n", cancellationToken);
         }
         else
         {
@@ -280,7 +280,7 @@ public sealed class MappingBranch(GitRepository repository, string branch)
     }
 
     /// <summary>
-    /// Whether a process of this clone pushed the branch to <paramref name="remote"/> within <paramref name="within"/>
+    /// Whether a process of this clone pushed this branch to <paramref name="remote"/> within <paramref name="within"/>
     /// (the first agent of a push to end publishes for all; the others then need no git process to know it).
     /// </summary>
     public bool PushedRecently(string remote, TimeSpan within)
@@ -288,7 +288,7 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         var file = Path.Combine(repository.StateDir, SuccessFile);
         try
         {
-            return DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < within && File.ReadAllText(file).TrimEnd('\n') == remote;
+            return DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < within && File.ReadAllText(file).TrimEnd('\n') == $"{remote}\t{Branch}";
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -111,6 +111,28 @@ public sealed class MappingBranchTests
     }
 
     [Fact]
+    public async Task FileTakenBackToEarlierContent_PushMakesThatVersionTheLatestAgain()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        var first = Sandbox.WriteRandom(work, "x.bin", 3000, 7);
+        box.CommitAndPush(work, "first");
+        Sandbox.WriteRandom(work, "x.bin", 3001, 8);
+        box.CommitAndPush(work, "second");
+
+        // The first content again: git-lfs sends an object the bucket already holds, as an older version of the key.
+        File.WriteAllBytes(Path.Combine(work, "x.bin"), first);
+        box.CommitAndPush(work, "back to the first");
+
+        using var latest = await TestEnvironment.Admin.GetObjectAsync(bucket, "my-repo/x.bin");
+        var bytes = new MemoryStream();
+        await latest.ResponseStream.CopyToAsync(bytes);
+        Assert.Equal(Sandbox.Sha256(first), Sandbox.Sha256(bytes.ToArray()));
+        Assert.Equal(3, (await TestEnvironment.VersionsAsync(bucket)).Count(v => v.Key == "my-repo/x.bin"));
+    }
+
+    [Fact]
     public async Task ThirdDevelopersClone_DownloadsEveryObjectWithoutListingTheBucket()
     {
         var bucket = await TestEnvironment.CreateBucketAsync();

@@ -37,7 +37,7 @@ public static class LatestVersions
     /// version already holds the target's content (another process promoted it) is left alone, so a push promotes a key once.
     /// </summary>
     public static async Task<int> SettleAsync(IGit git, KeyLayout layout, IObjectStore store, string target,
-        IReadOnlyCollection<(string Path, string Oid, long Size)> uploads, string lockPath, ILogger logger, CancellationToken cancellationToken)
+        IReadOnlyCollection<(string Path, string Oid, long Size, bool Found)> uploads, string lockPath, ILogger logger, CancellationToken cancellationToken)
     {
         if (uploads.Count == 0)
         {
@@ -47,8 +47,9 @@ public static class LatestVersions
         var blobs = (await git.LsTreeAsync(target, null, new LsTreeOptions(EmptyOnFailure: true), cancellationToken))
             .Where(f => f.Type == "blob").ToDictionary(f => f.Path, f => f.Blob, StringComparer.Ordinal);
 
-        // Only a path where this process wrote or found other content than the target's can have the wrong latest version.
-        var suspects = uploads.Where(u => blobs.TryGetValue(u.Path, out var blob) && blob != LfsPointer.BlobId(u.Oid, u.Size))
+        // A path can have the wrong latest version where this process wrote other content than the target's, or found
+        // the target's content already stored: an old version (a file taken back to earlier content), maybe not the latest.
+        var suspects = uploads.Where(u => blobs.TryGetValue(u.Path, out var blob) && (u.Found || blob != LfsPointer.BlobId(u.Oid, u.Size)))
             .Select(u => (blobs[u.Path], u.Path)).Distinct().ToList();
         var promoted = 0;
         var pointers = await new PointerScanner(git).ReadAsync(suspects, cancellationToken);
@@ -59,7 +60,8 @@ public static class LatestVersions
 
         using var turn = FileLock.Acquire(lockPath, TimeSpan.FromMinutes(5));
         // A fresh finder, inside the turn: the versions this process and the others just wrote or promoted must be in its listings.
-        var finder = new VersionFinder(store, compressed: true);
+        // Many suspects (a push of objects all stored before) are listed a folder at a time, not a key at a time.
+        var finder = new VersionFinder(store, folderListings: pointers.Count > 8, compressed: true);
         foreach (var (pointer, path) in pointers)
         {
             var key = layout.KeyFor(path);

@@ -21,7 +21,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
     private PushedChanges? _pushed;
     private Task? _deletionsChecked;
     private bool _recorded;
-    private readonly List<(string Path, string Oid, long Size)> _uploads = [];
+    private readonly List<(string Path, string Oid, long Size, bool Found)> _uploads = [];
 
     public async Task<string?> TransferAsync(TransferItem item, IProgressReporter progress, CancellationToken cancellationToken)
     {
@@ -106,7 +106,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
             // Its key may hold other content as the latest version now (a rejected push, merged the other way).
             if (workspace.Layout.PathOf(stored.Key) is { } storedPath)
             {
-                _uploads.Add((storedPath, item.Oid, item.Size));
+                _uploads.Add((storedPath, item.Oid, item.Size, Found: true));
             }
 
             return;
@@ -150,7 +150,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         Record(workspace, new MappingEntry(item.Oid, item.Size, versionId, key));
         if (path is not null)
         {
-            _uploads.Add((path, item.Oid, item.Size));
+            _uploads.Add((path, item.Oid, item.Size, Found: false));
         }
     }
 

@@ -331,6 +331,9 @@ def huge_promote(e, root, work, data, files, bucket):
     # HEAD's file back to the first version without checking 6 GiB out again: the pointer blob goes into the index.
     e.git(["update-index", "--cacheinfo", f"100644,{first},{rel}"], cwd=work)
     e.git(["commit", "-q", "-m", "back to the first version"], cwd=work)
+    # git-lfs keeps an agent's stderr to itself: the agents' own log says what the promote did.
+    agent_log = os.path.join(root, "promote-agents.log")
+    e.git(["config", "lfs-s3.logfile", agent_log], cwd=work)
     with AgentRss() as rss:
         t = time.perf_counter()
         r = run(["git", "push", "-q", "origin", "main"], cwd=work, env=e.env, check=False)
@@ -342,7 +345,8 @@ def huge_promote(e, root, work, data, files, bucket):
     return [f"  push that makes the first version the latest again (multipart server-side copy of {size / 1e9:.1f} GB): "
             f"{'ok' if ok else 'FAILED'} in {seconds:.1f} s, {len(versions)} versions at the key, latest holds "
             f"{'the first version' if latest_oid == first_oid else latest_oid}, agents' RSS together at most {rss.sum_kib / 1024:.0f} MB, "
-            f"one process at most {rss.single_kib / 1024:.0f} MB"] + ([] if ok else ["    " + (r.stderr or "").strip()[-3000:]])
+            f"one process at most {rss.single_kib / 1024:.0f} MB"] + ([] if ok else ["    " + (r.stderr or "").strip()[-3000:]] + [
+        "    agent: " + line for line in (open(agent_log, errors="replace").read().splitlines()[-12:] if os.path.exists(agent_log) else [])])
 
 
 def table(benches, commit):

@@ -338,12 +338,20 @@ def huge_promote(e, root, work, data, files, bucket):
         t = time.perf_counter()
         r = run(["git", "push", "-q", "origin", "main"], cwd=work, env=e.env, check=False)
         seconds = time.perf_counter() - t
-    head = json.loads(e.s3(["s3api", "head-object", "--bucket", bucket, "--key", key]).stdout)
+    # git-lfs waits 30 s for an agent to exit after `terminate`, then returns; a longer copy finishes in the agent
+    # after `git push` has returned. Wait for it (up to 15 minutes) and say how long it took.
+    while True:
+        head = json.loads(e.s3(["s3api", "head-object", "--bucket", bucket, "--key", key]).stdout)
+        latest_oid = head.get("Metadata", {}).get("lfs-oid")
+        settled = time.perf_counter() - t
+        if latest_oid == first_oid or settled > 900:
+            break
+        time.sleep(2)
     versions = json.loads(e.s3(["s3api", "list-object-versions", "--bucket", bucket, "--prefix", key]).stdout).get("Versions", [])
-    latest_oid = head.get("Metadata", {}).get("lfs-oid")
     ok = r.returncode == 0 and latest_oid == first_oid and head.get("ContentLength") == size
     return [f"  push that makes the first version the latest again (multipart server-side copy of {size / 1e9:.1f} GB): "
-            f"{'ok' if ok else 'FAILED'} in {seconds:.1f} s, {len(versions)} versions at the key, latest holds "
+            f"{'ok' if ok else 'FAILED'}: git push returned in {seconds:.1f} s, the copy was the latest after {settled:.1f} s; "
+            f"{len(versions)} versions at the key, latest holds "
             f"{'the first version' if latest_oid == first_oid else latest_oid}, agents' RSS together at most {rss.sum_kib / 1024:.0f} MB, "
             f"one process at most {rss.single_kib / 1024:.0f} MB"] + ([] if ok else ["    " + (r.stderr or "").strip()[-3000:]] + [
         "    agent: " + line for line in (open(agent_log, errors="replace").read().splitlines()[-12:] if os.path.exists(agent_log) else [])])

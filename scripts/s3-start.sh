@@ -171,7 +171,7 @@ osd memory target = 1073741824
 
 [client.rgw.a]
 rgw data = $DIR/rgw
-rgw frontends = beast endpoint=127.0.0.1:$PORT
+rgw frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1
 rgw dns name = localhost
 EOF
 if [ "${RGW_CRYPT:-1}" = 1 ]; then

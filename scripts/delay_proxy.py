@@ -22,17 +22,20 @@ async def pump(reader, writer, delay):
     queue = asyncio.Queue()
 
     async def send():
-        while True:
-            due, data = await queue.get()
-            wait = due - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            if data is None:
-                break
-            writer.write(data)
-            await writer.drain()
-        if writer.can_write_eof():
-            writer.write_eof()
+        try:
+            while True:
+                due, data = await queue.get()
+                wait = due - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                if data is None:
+                    break
+                writer.write(data)
+                await writer.drain()
+            if writer.can_write_eof():
+                writer.write_eof()
+        except (ConnectionError, OSError):
+            pass  # the other side closed first (a client done with a kept-alive connection): not worth a traceback
 
     sender = asyncio.create_task(send())
     try:
@@ -61,6 +64,8 @@ async def handle(client_reader, client_writer, target, delay):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         await asyncio.gather(pump(client_reader, server_writer, delay), pump(server_reader, client_writer, delay))
+    except asyncio.CancelledError:
+        pass  # the proxy is stopping with this connection still open: nothing to report
     finally:
         for w in (client_writer, server_writer):
             w.close()

@@ -7,12 +7,14 @@ namespace LfsS3Agent.Core.Git;
 /// <summary>
 /// One <c>git cat-file --batch</c> kept open for a process's lookups, so each small object costs a pipe round trip
 /// instead of a git process (a clone reads hundreds of mapping shards, one per download at first). Lookups take turns.
-/// A failed or cancelled lookup ends the process; the next one starts another.
+/// A failed or cancelled lookup ends the process; the next one starts another. <see cref="GitCli"/> never disposes
+/// it: git ends with this process, when its standard input closes.
 /// </summary>
 internal sealed class CatFileSession(GitRunner runner) : IDisposable
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
     private Process? _process;
+    private BufferedStream? _output;
 
     /// <summary>The object's content; null when git has no such object.</summary>
     public async Task<byte[]?> ReadAsync(string id, CancellationToken cancellationToken)
@@ -28,7 +30,8 @@ internal sealed class CatFileSession(GitRunner runner) : IDisposable
             var process = _process ??= Start();
             await process.StandardInput.WriteAsync(id + "\n");
             await process.StandardInput.FlushAsync(cancellationToken);
-            var output = process.StandardOutput.BaseStream;
+            // Buffered: the header is read a byte at a time, which would otherwise be a system call each.
+            var output = _output ??= new BufferedStream(process.StandardOutput.BaseStream, 1 << 16);
             // "<id> <type> <size>", or "<id> missing"
             var header = (await ReadLineAsync(output, cancellationToken)).Split(' ');
             if (header.Length != 3)
@@ -79,6 +82,7 @@ internal sealed class CatFileSession(GitRunner runner) : IDisposable
         }
 
         _process = null;
+        _output = null;
         try
         {
             process.StandardInput.Close(); // cat-file ends at end of input

@@ -265,12 +265,8 @@ public sealed class MappingBranch(GitRepository repository, string branch)
     /// Why the last push of the branch failed (the remote, git's words), kept until one succeeds; null when it did, or
     /// when it failed longer ago than <paramref name="within"/>.
     /// </summary>
-    public (string Remote, string Reason)? LastFailure(TimeSpan? within = null)
-    {
-        var file = Path.Combine(repository.StateDir, FailureFile);
-        return File.Exists(file) && (within is null || DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < within)
-            && File.ReadAllText(file).TrimEnd('\n').Split('\t', 2) is [var remote, var reason] ? (remote, reason) : null;
-    }
+    public (string Remote, string Reason)? LastFailure(TimeSpan? within = null) =>
+        ReadStamp(FailureFile, within) is [var remote, var reason] ? (remote, reason) : null;
 
     /// <summary>The remote the branch is kept on when none is named: origin, else the first remote; null without remotes.</summary>
     public async Task<string?> DefaultRemoteAsync(CancellationToken cancellationToken)
@@ -283,16 +279,25 @@ public sealed class MappingBranch(GitRepository repository, string branch)
     /// Whether a process of this clone pushed this branch to <paramref name="remote"/> within <paramref name="within"/>
     /// (the first agent of a push to end publishes for all; the others then need no git process to know it).
     /// </summary>
-    public bool PushedRecently(string remote, TimeSpan within)
+    public bool PushedRecently(string remote, TimeSpan within) =>
+        ReadStamp(SuccessFile, within) is [var pushedTo, var branch] && pushedTo == remote && branch == Branch;
+
+    /// <summary>
+    /// The two tab-separated fields of a state file written by <see cref="PushAsync"/>; null when it is missing, older
+    /// than <paramref name="within"/>, or cannot be read (another process replacing it counts as not there).
+    /// </summary>
+    private string[]? ReadStamp(string name, TimeSpan? within)
     {
-        var file = Path.Combine(repository.StateDir, SuccessFile);
+        var file = Path.Combine(repository.StateDir, name);
         try
         {
-            return DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < within && File.ReadAllText(file).TrimEnd('\n') == $"{remote}\t{Branch}";
+            return File.Exists(file) && (within is null || DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < within)
+                ? File.ReadAllText(file).TrimEnd('\n').Split('\t', 2)
+                : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
 

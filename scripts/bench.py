@@ -209,9 +209,11 @@ def bench_workload(e, name, files, runs):
         # git-lfs's own floor: the same repository through its built-in local-file agent
         plain_origin = os.path.join(e.root, f"{name}-{r}-plain.git")
         e.git(["init", "-q", "--bare", plain_origin], env=e.plain)
-        # lfs.url overrides the repository's placeholder: git-lfs then uses its built-in file agent
+        # lfs.url (and lfs.pushurl, which init also writes) override the repository's placeholder: git-lfs then uses
+        # its built-in file agent
         plain_url = "file://" + plain_origin
-        e.git(["-c", f"lfs.url={plain_url}", "push", "-q", plain_url, "main"], cwd=work, env=e.plain)
+        e.git(["-c", f"lfs.url={plain_url}", "-c", f"lfs.pushurl={plain_url}", "push", "-q", plain_url, "main"], cwd=work,
+              env=e.plain)
         plain_clone = os.path.join(e.root, f"{name}-{r}-plain-clone")
         res["floor"].append(timed(["git", "clone", "-q", "-c", f"lfs.url={plain_url}", plain_url, plain_clone], env=e.plain))
         first = os.path.join(plain_clone, files[0][0])

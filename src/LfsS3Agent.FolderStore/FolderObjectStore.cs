@@ -345,12 +345,12 @@ public sealed class FolderObjectStore(string root, ILogger? logger = null)
         await using (var source = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
         await using (var target = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
-            var buffer = new byte[1 << 20];
+            using var buffer = new CopyBuffer(source.Length);
             long done = 0;
             int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            while ((read = await source.ReadAsync(buffer.Bytes, cancellationToken)) > 0)
             {
-                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                await target.WriteAsync(buffer.Bytes.AsMemory(0, read), cancellationToken);
                 done += read;
                 progress.Report(done);
             }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Compression;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -198,35 +197,26 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
             : new RangedBody(plain, plain.Length, partSize, Options.ParallelParts, (first, last, ct) => ResumableBody.OpenAsync(connection, key, versionId,
                 (from, c) => GetAsync(key, versionId, first + from, last, c), ct), cancellationToken);
         await using var source = inflate && plain.Gzip ? new GZipStream(body, CompressionMode.Decompress) : body;
-        // Pooled and no bigger than the body: a fresh 1 MiB array per object (zeroed, on the large-object heap, freed
-        // only by full collections) cost an agent a third of its CPU in a clone of many small files.
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(plain.Length, 16 << 10, 1 << 20));
-        try
+        using var buffer = new CopyBuffer(plain.Length);
+        while (true)
         {
-            while (true)
+            int read;
+            try
             {
-                int read;
-                try
-                {
-                    read = await source.ReadAsync(buffer, cancellationToken);
-                }
-                catch (InvalidDataException ex)
-                {
-                    throw new StoreException(ErrorCodes.IntegrityError, $"{Describe(key)} version {versionId} is marked gzip-compressed but does not inflate: {ex.Message}", ex);
-                }
-
-                if (read == 0)
-                {
-                    return;
-                }
-
-                // Local write failures (disk full, a size limit) are not S3's and are not retried.
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                read = await source.ReadAsync(buffer.Bytes, cancellationToken);
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            catch (InvalidDataException ex)
+            {
+                throw new StoreException(ErrorCodes.IntegrityError, $"{Describe(key)} version {versionId} is marked gzip-compressed but does not inflate: {ex.Message}", ex);
+            }
+
+            if (read == 0)
+            {
+                return;
+            }
+
+            // Local write failures (disk full, a size limit) are not S3's and are not retried.
+            await destination.WriteAsync(buffer.Bytes.AsMemory(0, read), cancellationToken);
         }
     }
 

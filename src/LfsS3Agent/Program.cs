@@ -31,6 +31,24 @@ LfsS3Agent.Commands.Shared.TerminalProgress.Forced = environment.Get(LfsS3Agent.
 var level = AgentLoggerProvider.ParseLevel(early.LogLevel) ?? (isAgent ? LogLevel.Information : LogLevel.Warning);
 using var logs = new AgentLoggerProvider(Console.Error, level, early.LogFile);
 
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+if (isAgent)
+{
+    // git-lfs starts its 8-10 agents one after another and sends no transfer until the last has answered init, so an
+    // agent's start is paid ten times per git command. Composing the host and all twenty verbs (a logger type built at
+    // run time for each) was a third of that start; the agent needs none of them.
+    using var loggers = new LoggerFactory([logs], new LoggerFilterOptions { MinLevel = LogLevel.Trace });
+    var agent = new AgentCommand(new StoreFactory(loggers), environment,
+        new AgentStreams(Console.OpenStandardInput, Console.OpenStandardOutput), logs, loggers.CreateLogger<AgentCommand>());
+    return await new Application([agent], Console.Out, Console.Error).RunAsync(args, cancel.Token);
+}
+
 var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
 builder.Services.AddSingleton(logs);
@@ -41,12 +59,5 @@ builder.Services.AddSingleton(new AgentStreams(Console.OpenStandardInput, Consol
 builder.Services.AddVerbs();
 builder.Services.AddSingleton(sp => new Application(sp.GetServices<Verb>(), Console.Out, Console.Error));
 using var host = builder.Build();
-
-using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    cancel.Cancel();
-};
 
 return await host.Services.GetRequiredService<Application>().RunAsync(args, cancel.Token);

@@ -99,6 +99,49 @@ public sealed class LocalDatabaseTests
     }
 
     [Fact]
+    public void Defer_WrittenWithTheNextWriteOrOnDispose_NotByAWriteThatRollsBack()
+    {
+        var db = NewPath();
+        using var reader = new LocalDatabase(db);
+        using (var writer = new LocalDatabase(db))
+        {
+            new TransferLog(writer).Add(new TransferRecord(DateTimeOffset.UtcNow, "upload", 1, TimeSpan.Zero, 0));
+            Assert.Empty(new TransferLog(reader).Since(DateTimeOffset.FromUnixTimeSeconds(0)));
+
+            // A check that writes nothing leaves the queue for the next write.
+            Assert.False(writer.InTransaction(_ => false));
+            Assert.Empty(new TransferLog(reader).Since(DateTimeOffset.FromUnixTimeSeconds(0)));
+
+            new ObjectCache(writer, "s").Put(new MappingEntry("aa", 1, "v1", "p/a"), uploaded: true);
+            Assert.Single(new TransferLog(reader).Since(DateTimeOffset.FromUnixTimeSeconds(0)));
+
+            new ObjectCache(writer, "s").Remember(new MappingEntry("bb", 2, "v2", "p/b"));
+            new TransferLog(writer).Add(new TransferRecord(DateTimeOffset.UtcNow, "download", 2, TimeSpan.Zero, 0));
+            Assert.Null(new ObjectCache(reader, "s").Find("bb"));
+        }
+
+        Assert.Equal(2, new TransferLog(reader).Since(DateTimeOffset.FromUnixTimeSeconds(0)).Count);
+        Assert.Equal(new MappingEntry("bb", 2, "v2", "p/b"), new ObjectCache(reader, "s").Find("bb"));
+        Assert.Equal(["aa"], new ObjectCache(reader, "s").Uploaded().Select(e => e.Oid));
+    }
+
+    [Fact]
+    public void Defer_ManyQueued_WrittenInBatchesWithoutAWrite()
+    {
+        var db = NewPath();
+        using var reader = new LocalDatabase(db);
+        using var writer = new LocalDatabase(db);
+        for (var i = 0; i < 200; i++)
+        {
+            new TransferLog(writer).Add(new TransferRecord(DateTimeOffset.UtcNow, "download", i, TimeSpan.Zero, 0));
+        }
+
+        // What a killed process can lose is bounded: all but the last partial batch is written.
+        var written = new TransferLog(reader).Since(DateTimeOffset.FromUnixTimeSeconds(0)).Count;
+        Assert.InRange(written, 200 - 63, 200);
+    }
+
+    [Fact]
     public void Listings_SharedBetweenConnections_WrittenVersionAddedOnlyToAListedFolder()
     {
         var db = NewPath();
@@ -109,6 +152,7 @@ public sealed class LocalDatabaseTests
 
         new SharedListings(second, "s").Add("run|p/", new StoredVersion("p/b", "v2", 4, true));
         new SharedListings(second, "s").Add("run|q/", new StoredVersion("q/c", "v3", 5, true));
+        second.Flush();
 
         Assert.Equal(["p/a", "p/b"], listings.Find("run|p/", TimeSpan.FromMinutes(1))!.Select(v => v.Key));
         Assert.Null(listings.Find("run|q/", TimeSpan.FromMinutes(1)));

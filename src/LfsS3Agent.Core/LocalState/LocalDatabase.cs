@@ -19,6 +19,12 @@ public sealed class LocalDatabase : IDisposable
     private readonly string _path;
     private readonly string _directory;
 
+    /// <summary>Writes queued by <see cref="Defer"/>, oldest first.</summary>
+    private readonly List<Action<Sql>> _deferred = [];
+
+    /// <summary>How many queued writes wait at most: what a killed process can lose of them.</summary>
+    private const int DeferredLimit = 64;
+
     public LocalDatabase(string path)
     {
         _path = Path.GetFullPath(path);
@@ -68,16 +74,27 @@ public sealed class LocalDatabase : IDisposable
 
     /// <summary>
     /// Runs statements as one immediate transaction (the write lock taken at the start, so a check and the write that
-    /// follows it are one step for every process); committed when <paramref name="work"/> returns true.
+    /// follows it are one step for every process), with the queued writes before them; committed when
+    /// <paramref name="work"/> returns true (the queued writes wait for the next one otherwise).
     /// </summary>
     internal bool InTransaction(Func<Sql, bool> work)
     {
         using var scope = _gate.EnterScope();
+        // Taken out first: a batch that fails is dropped, not retried with every later write.
+        Action<Sql>[] deferred = [.. _deferred];
+        _deferred.Clear();
         try
         {
             using var transaction = _connection.BeginTransaction(deferred: false);
-            if (!work(new Sql(_connection, transaction)))
+            var sql = new Sql(_connection, transaction);
+            foreach (var write in deferred)
             {
+                write(sql);
+            }
+
+            if (!work(sql))
+            {
+                _deferred.InsertRange(0, deferred);
                 return false;
             }
 
@@ -90,5 +107,60 @@ public sealed class LocalDatabase : IDisposable
         }
     }
 
-    public void Dispose() => _connection.Dispose();
+    /// <summary>Runs a write as one immediate transaction, with the queued writes before it.</summary>
+    internal void Write(Action<Sql> work) => InTransaction(sql =>
+    {
+        work(sql);
+        return true;
+    });
+
+    /// <summary>
+    /// Queues a write no process needs before this one ends or writes again: a transfer's row for <c>usage</c>, a version
+    /// shared with the other processes' listings, an entry the mapping already holds. Queued writes go in the transaction
+    /// of the next write, at <see cref="DeferredLimit"/>, at <see cref="Flush"/> and on dispose: the eight
+    /// agents of a clone, each writing two or three times per object, queued for SQLite's one write lock in its busy
+    /// sleeps of 1-100 ms.
+    /// </summary>
+    internal void Defer(Action<Sql> write)
+    {
+        bool full;
+        using (_gate.EnterScope())
+        {
+            _deferred.Add(write);
+            full = _deferred.Count >= DeferredLimit;
+        }
+
+        if (full)
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>Writes the queued writes now, in one transaction.</summary>
+    public void Flush()
+    {
+        using (_gate.EnterScope())
+        {
+            if (_deferred.Count == 0)
+            {
+                return;
+            }
+        }
+
+        InTransaction(_ => true);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Flush();
+        }
+        catch (LocalDatabaseException)
+        {
+            // What was queued is for statistics and lookups that fall back to the store or the mapping: never worth a failure here.
+        }
+
+        _connection.Dispose();
+    }
 }

@@ -24,7 +24,7 @@ public enum MappingSource
 public sealed class CommittedMapping(GitRepository repository, LocalDatabase database, MappingBranch branch)
 {
     private readonly MappingImports _imports = new(database);
-    private Dictionary<string, string>? _headBlobs;
+    private Task<Dictionary<string, string>>? _headBlobs;
     private IReadOnlyList<string>? _tips;
     private bool _fetched;
 
@@ -42,6 +42,13 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
     {
         var blobs = new List<string>();
         var shard = MappingBranch.ShardName(oid);
+        // Asked beside the branch's tips and tree: every agent of a clone asks both on its first request at once.
+        if (_headBlobs is { IsFaulted: true } or { IsCanceled: true })
+        {
+            _headBlobs = null;
+        }
+
+        var headBlobs = _headBlobs ??= TreeBlobsAsync("HEAD", cancellationToken);
         foreach (var tip in _tips ??= await branch.TipsAsync(cancellationToken))
         {
             if ((await branch.ShardsAsync(tip, cancellationToken)).TryGetValue(shard, out var onBranch) && !blobs.Contains(onBranch))
@@ -53,7 +60,7 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
             }
         }
 
-        var head = _headBlobs ??= await TreeBlobsAsync("HEAD", cancellationToken);
+        var head = await headBlobs;
         foreach (var relative in new[] { SettingNames.MappingShard(oid), SettingNames.LegacyMappingFile })
         {
             if (head.TryGetValue(relative, out var blob))

@@ -14,13 +14,21 @@ public sealed class ObjectCache(LocalDatabase database, string storeId)
         ("$store", storeId), ("$oid", oid))).SingleOrDefault();
 
     /// <summary>Records a verified entry; <paramref name="uploaded"/> marks entries that belong on the mapping branch.</summary>
-    public void Put(MappingEntry entry, bool uploaded = false) => database.Run(sql => sql.Execute("""
+    public void Put(MappingEntry entry, bool uploaded = false) => database.Write(sql => Upsert(sql, entry, uploaded));
+
+    /// <summary>
+    /// Records a verified entry the mapping already holds, with the database's next batch: until then a lookup here
+    /// finds it through the mapping, as before.
+    /// </summary>
+    public void Remember(MappingEntry entry) => database.Defer(sql => Upsert(sql, entry, uploaded: false));
+
+    private void Upsert(Sql sql, MappingEntry entry, bool uploaded) => sql.Execute("""
         INSERT INTO objects(store, oid, size, version_id, key, uploaded) VALUES($store, $oid, $size, $version, $key, $uploaded)
         ON CONFLICT(store, oid) DO UPDATE SET size = excluded.size, version_id = excluded.version_id, key = excluded.key,
             uploaded = CASE WHEN objects.version_id = excluded.version_id AND objects.key = excluded.key
                 THEN max(objects.uploaded, excluded.uploaded) ELSE excluded.uploaded END
         """, ("$store", storeId), ("$oid", entry.Oid), ("$size", entry.Size), ("$version", entry.VersionId), ("$key", entry.Key),
-        ("$uploaded", uploaded ? 1 : 0)));
+        ("$uploaded", uploaded ? 1 : 0));
 
     /// <summary>Entries this clone recorded for the mapping: what the mapping branch must hold.</summary>
     /// <remarks>uploaded: 0 found through the mapping, 1 recorded by this clone, 2 recorded and pushed to the mapping branch.</remarks>

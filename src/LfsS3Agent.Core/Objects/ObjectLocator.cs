@@ -269,11 +269,15 @@ public sealed class ObjectLocator
             {
                 var path = await VerifiedDownload.ToFileAsync(_store, candidate.Entry, oid, size, directory, progress, cancellationToken);
                 Log.Downloaded(_logger, oid, _store.Describe(candidate.Entry.Key), candidate.Entry.VersionId, candidate.Source.ToString());
-                if (candidate.Source != CandidateSource.Cache)
+                if (candidate.Source == CandidateSource.Mapping)
+                {
+                    _cache.Remember(candidate.Entry);
+                }
+                else if (candidate.Source != CandidateSource.Cache)
                 {
                     // Found by looking in the store, not through the mapping: recorded for the mapping branch, which
                     // this clone's next push brings up to date (a fork's contribution, an older release's upload).
-                    _cache.Put(candidate.Entry, uploaded: candidate.Source is CandidateSource.Path or CandidateSource.Orphan);
+                    _cache.Put(candidate.Entry, uploaded: true);
                 }
 
                 return path;

@@ -35,8 +35,11 @@ public sealed class SharedListings(LocalDatabase database, string storeId)
         return true;
     });
 
-    /// <summary>Adds a version this process wrote to the shared listing of its folder, if there is one, so the others see it.</summary>
-    public void Add(string folder, StoredVersion version) => database.Run(sql => sql.Execute(
+    /// <summary>
+    /// Adds a version this process wrote to the shared listing of its folder, if there is one, so the others see it: with
+    /// the database's next batch, since a listing without it only costs another process a look at the store.
+    /// </summary>
+    public void Add(string folder, StoredVersion version) => database.Defer(sql => sql.Execute(
         "INSERT INTO listed(store, folder, key, version_id, size, latest) SELECT $store, $folder, $key, $v, $size, 1 "
         + "WHERE EXISTS (SELECT 1 FROM listings WHERE store = $store AND folder = $folder)",
         ("$store", storeId), ("$folder", folder), ("$key", version.Key), ("$v", version.VersionId), ("$size", version.Size)));

@@ -267,6 +267,12 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
             Log.MappingSyncFailed(logger, workspace.Mapping.Branch.Branch, ex.Message, ex);
         }
 
+        if (_uploads.Count == 0)
+        {
+            // Nothing this process wrote or found: no git processes to find the default branch on the way out.
+            return;
+        }
+
         try
         {
             // git-lfs ends every agent only after all uploads finished, so no later upload can undo this.

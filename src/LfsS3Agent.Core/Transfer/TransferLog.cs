@@ -8,8 +8,8 @@ public sealed record TransferRecord(DateTimeOffset At, string Direction, long By
 /// <summary>The transfers this clone's agents answered (table <c>transfers</c>), for <c>usage --transfers</c>.</summary>
 public sealed class TransferLog(LocalDatabase database)
 {
-    /// <summary>Appends one transfer's outcome (code 0: success).</summary>
-    public void Add(TransferRecord record) => database.Run(sql => sql.Execute(
+    /// <summary>Appends one transfer's outcome (code 0: success), written with the database's next batch.</summary>
+    public void Add(TransferRecord record) => database.Defer(sql => sql.Execute(
         "INSERT INTO transfers(at, direction, bytes, millis, code) VALUES($at, $direction, $bytes, $millis, $code)",
         ("$at", record.At.ToUnixTimeSeconds()), ("$direction", record.Direction), ("$bytes", record.Bytes),
         ("$millis", (long)record.Duration.TotalMilliseconds), ("$code", record.Code)));

@@ -45,25 +45,51 @@ public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, Proce
             ProtocolStreamClosed(logger, ex.Message);
             return 1;
         }
+        finally
+        {
+            await _chores;
+        }
     }
+
+    /// <summary>Git config this clone keeps for later runs, written beside the transfers (see <see cref="ChoresAsync"/>).</summary>
+    private Task _chores = Task.CompletedTask;
 
     /// <summary>Opens the workspace on the first request; downloads read with the storage this clone trusts, whatever commit is checked out.</summary>
     private async Task<Workspace> OpenAsync(bool download, CancellationToken cancellationToken)
     {
         var workspace = await Workspace.OpenAsync(environment, storeFactory, download, cancellationToken);
         logs.Configure(workspace.Settings);
-        // Also during a clone's first checkout, before any verb ran: from now on a commit cannot move this clone's LFS URL.
-        if (!workspace.Settings.LfsUrlPinned)
-        {
-            await LfsUrlPin.PinAsync(workspace.Repository, cancellationToken);
-        }
-        if (await TransferProcesses.WriteAsync(workspace.Repository.Git, workspace.Settings, cancellationToken))
-        {
-            ProcessesWritten(logger, AgentSettings.ConcurrentTransfersKey, TransferProcesses.Count);
-        }
-
+        // Every agent of a clone opens on its first request at once, and git-lfs waits for each one's first answer:
+        // these up to five git processes are for later runs, so they run beside the transfers, not before them.
+        _chores = ChoresAsync(workspace);
         return workspace;
     }
+
+    /// <summary>Never fails: what is not written now (.git/config locked by a sibling doing the same) is written by a later run.</summary>
+    private async Task ChoresAsync(Workspace workspace)
+    {
+        await Task.Yield();
+        try
+        {
+            // Also during a clone's first checkout, before any verb ran: from now on a commit cannot move this clone's LFS URL.
+            if (!workspace.Settings.LfsUrlPinned)
+            {
+                await LfsUrlPin.PinAsync(workspace.Repository, CancellationToken.None);
+            }
+
+            if (await TransferProcesses.WriteAsync(workspace.Repository.Git, workspace.Settings, CancellationToken.None))
+            {
+                ProcessesWritten(logger, AgentSettings.ConcurrentTransfersKey, TransferProcesses.Count);
+            }
+        }
+        catch (Exception ex) when (ex is LfsS3Exception or IOException or UnauthorizedAccessException)
+        {
+            ChoresFailed(logger, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not record this clone's git config for later runs: {Message}")]
+    private static partial void ChoresFailed(ILogger logger, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "set {Key} = {Count} in this clone's git config: later git-lfs runs here keep that many objects in flight")]
     private static partial void ProcessesWritten(ILogger logger, string key, int count);

@@ -68,23 +68,42 @@ public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, Proce
     /// <summary>Never fails: what is not written now (.git/config locked by a sibling doing the same) is written by a later run.</summary>
     private async Task ChoresAsync(Workspace workspace)
     {
+        if (workspace.Settings.LfsUrlPinned && workspace.Settings.ConcurrentTransfersSet)
+        {
+            return;
+        }
+
         await Task.Yield();
+        IDisposable turn;
         try
         {
-            // Also during a clone's first checkout, before any verb ran: from now on a commit cannot move this clone's LFS URL.
-            if (!workspace.Settings.LfsUrlPinned)
-            {
-                await LfsUrlPin.PinAsync(workspace.Repository, CancellationToken.None);
-            }
-
-            if (await TransferProcesses.WriteAsync(workspace.Repository.Git, workspace.Settings, CancellationToken.None))
-            {
-                ProcessesWritten(logger, AgentSettings.ConcurrentTransfersKey, TransferProcesses.Count);
-            }
+            // One agent of a run is enough: the others (all of a fresh clone's) would run the same git processes.
+            turn = FileLock.Acquire(workspace.Database.LockPath("git-config.lock"), TimeSpan.Zero);
         }
-        catch (Exception ex) when (ex is LfsS3Exception or IOException or UnauthorizedAccessException)
+        catch (IOException)
         {
-            ChoresFailed(logger, ex.Message);
+            return;
+        }
+
+        using (turn)
+        {
+            try
+            {
+                // Also during a clone's first checkout, before any verb ran: from now on a commit cannot move this clone's LFS URL.
+                if (!workspace.Settings.LfsUrlPinned)
+                {
+                    await LfsUrlPin.PinAsync(workspace.Repository, CancellationToken.None);
+                }
+
+                if (await TransferProcesses.WriteAsync(workspace.Repository.Git, workspace.Settings, CancellationToken.None))
+                {
+                    ProcessesWritten(logger, AgentSettings.ConcurrentTransfersKey, TransferProcesses.Count);
+                }
+            }
+            catch (Exception ex) when (ex is LfsS3Exception or IOException or UnauthorizedAccessException)
+            {
+                ChoresFailed(logger, ex.Message);
+            }
         }
     }
 

@@ -96,8 +96,10 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
         IReadOnlyList<string>? known = null;
         async Task<IReadOnlyList<string>> PathsAsync() => known ??= await workspace.Paths.UploadPathsAsync(item.Oid, item.Size, cancellationToken);
 
-        await RefuseIfLockedAsync(workspace, item, PathsAsync, cancellationToken);
         var store = workspace.Store;
+        // Asked once per process, beside the first object's lock check and lookup rather than after them.
+        var versioningChecked = _versioningChecked ??= EnsureVersioningAsync(store, cancellationToken);
+        await RefuseIfLockedAsync(workspace, item, PathsAsync, cancellationToken);
         var located = await locator.LocateAsync(item.Oid, item.Size, null, cancellationToken);
         if (located.Entry is { } stored)
         {
@@ -114,7 +116,7 @@ public sealed class ObjectTransfer(Func<CancellationToken, Task<Workspace>> open
 
         var (key, path) = ChooseKey(workspace, item, await PathsAsync());
 
-        await (_versioningChecked ??= EnsureVersioningAsync(store, cancellationToken));
+        await versioningChecked;
         var compressed = store.Capability<ICompressedWrites>();
         var gzip = compressed is not null
             ? await workspace.Compression.CompressAsync(path, file.FullName, item.Size, workspace.LfsTempDir, cancellationToken)

@@ -61,7 +61,7 @@ public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, Proce
         logs.Configure(workspace.Settings);
         // Every agent of a clone opens on its first request at once, and git-lfs waits for each one's first answer:
         // these up to five git processes are for later runs, so they run beside the transfers, not before them.
-        _chores = ChoresAsync(workspace);
+        _chores = Task.WhenAll(_chores, ChoresAsync(workspace));
         return workspace;
     }
 

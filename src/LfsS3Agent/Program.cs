@@ -38,14 +38,15 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+// The protocol streams: only the agent reads and writes them, whichever way it is composed.
+var streams = new AgentStreams(Console.OpenStandardInput, Console.OpenStandardOutput);
 if (isAgent)
 {
     // git-lfs starts its 8-10 agents one after another and sends no transfer until the last has answered init, so an
     // agent's start is paid ten times per git command. Composing the host and all twenty verbs (a logger type built at
     // run time for each) was a third of that start; the agent needs none of them.
     using var loggers = new LoggerFactory([logs], new LoggerFilterOptions { MinLevel = LogLevel.Trace });
-    var agent = new AgentCommand(new StoreFactory(loggers), environment,
-        new AgentStreams(Console.OpenStandardInput, Console.OpenStandardOutput), logs, loggers.CreateLogger<AgentCommand>());
+    var agent = new AgentCommand(new StoreFactory(loggers), environment, streams, logs, loggers.CreateLogger<AgentCommand>());
     return await new Application([agent], Console.Out, Console.Error).RunAsync(args, cancel.Token);
 }
 
@@ -55,7 +56,7 @@ builder.Services.AddSingleton(logs);
 builder.Services.AddSingleton(environment);
 builder.Services.AddSingleton<IObjectStoreFactory, StoreFactory>();
 builder.Services.AddSingleton<TextWriter>(Console.Out);
-builder.Services.AddSingleton(new AgentStreams(Console.OpenStandardInput, Console.OpenStandardOutput));
+builder.Services.AddSingleton(streams);
 builder.Services.AddVerbs();
 builder.Services.AddSingleton(sp => new Application(sp.GetServices<Verb>(), Console.Out, Console.Error));
 using var host = builder.Build();

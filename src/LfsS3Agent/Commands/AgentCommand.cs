@@ -60,7 +60,8 @@ public sealed partial class AgentCommand(IObjectStoreFactory storeFactory, Proce
         var workspace = await Workspace.OpenAsync(environment, storeFactory, download, cancellationToken);
         logs.Configure(workspace.Settings);
         // Every agent of a clone opens on its first request at once, and git-lfs waits for each one's first answer:
-        // these up to five git processes are for later runs, so they run beside the transfers, not before them.
+        // the git processes of the pin and lfs.concurrenttransfers (up to eight) are for later runs, so they run beside the
+        // transfers, not before them.
         _chores = Task.WhenAll(_chores, ChoresAsync(workspace));
         return workspace;
     }

@@ -37,6 +37,24 @@ public sealed class CommittedMappingTests
     }
 
     [Fact]
+    public async Task Hints_TableEmptiedByAnotherProcessSinceTheLastLookup_ImportedAgain()
+    {
+        using var repo = new TempGitRepo();
+        var entry = new MappingEntry(OidA, 5, "v1", "p/a.bin");
+        var other = new MappingEntry("ab" + new string('3', 62), 6, "v2", "p/c.bin");
+        repo.WriteFile(".lfs-s3/mapping/ab.tsv", MappingFile.Format([entry, other]));
+        repo.Commit("mapping");
+        var (mapping, database) = await OpenAsync(repo);
+        Assert.Equal([entry], await mapping.HintsAsync(OidA, null, default));
+
+        // What another process's import does past the table's cap.
+        database.Write(sql => sql.Execute("DELETE FROM hints; DELETE FROM imported;"));
+
+        Assert.Equal([other], await mapping.HintsAsync(other.Oid, null, default));
+        database.Dispose();
+    }
+
+    [Fact]
     public async Task Hints_OldSingleFileAndMalformedLine_EntryFoundProblemReportedOnce()
     {
         using var repo = new TempGitRepo();

@@ -45,6 +45,29 @@ public sealed class TransferSessionTests
     }
 
     [Fact]
+    public async Task Upload_SmallerThanAStep_OneProgressMessage()
+    {
+        var replies = await RunAsync(new FakeHandler(), Init(), Upload(Oid1, 1_000_000), Terminate);
+
+        var progress = Assert.Single(replies.Skip(1).SkipLast(1));
+        Assert.Equal(1_000_000, progress.GetProperty("bytesSoFar").GetInt64());
+        Assert.Equal(1_000_000, progress.GetProperty("bytesSinceLast").GetInt64());
+    }
+
+    [Fact]
+    public async Task Upload_LargerThanAStep_FirstBytesAtOnceThenAStepApart()
+    {
+        const long size = 3 << 20;
+        var replies = await RunAsync(new FakeHandler(), Init(), Upload(Oid1, size), Terminate);
+
+        var progress = replies.Skip(1).SkipLast(1).Select(p => p.GetProperty("bytesSoFar").GetInt64()).ToList();
+        Assert.Equal(300_000, progress[0]);
+        Assert.Equal(size, progress[^1]);
+        Assert.All(progress.Zip(progress.Skip(1)).SkipLast(1), pair => Assert.True(pair.Second - pair.First >= 1 << 20));
+        Assert.Equal("complete", replies[^1].Str("event"));
+    }
+
+    [Fact]
     public async Task Download_Succeeds_CompleteCarriesPath()
     {
         var replies = await RunAsync(new FakeHandler(), Init("download"), Download(Oid1, 10), Terminate);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using LfsS3Agent.Core.Git;
@@ -28,6 +29,9 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
     private IReadOnlyList<string>? _tips;
     private bool _fetched;
 
+    // Blobs seen imported by this process: a blob id names fixed content, so SQLite is asked once per blob, not per object.
+    private readonly ConcurrentDictionary<string, byte> _imported = new(StringComparer.Ordinal);
+
     /// <summary>The branch this mapping is kept on.</summary>
     public MappingBranch Branch => branch;
     private readonly Dictionary<string, (DateTime Written, long Length, string Blob)> _workBlobs = new(StringComparer.Ordinal);
@@ -39,6 +43,20 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
     /// lines are reported through <paramref name="problems"/> when their file is first imported, and skipped.
     /// </summary>
     public async Task<List<MappingEntry>> HintsAsync(string oid, Action<string>? problems, CancellationToken cancellationToken)
+    {
+        var trusted = !_imported.IsEmpty;
+        var hints = await LookUpAsync(oid, problems, cancellationToken);
+        if (hints.Count == 0 && trusted)
+        {
+            // The table is emptied past its cap, maybe by another process since this one last looked: look once more.
+            _imported.Clear();
+            hints = await LookUpAsync(oid, problems, cancellationToken);
+        }
+
+        return hints;
+    }
+
+    private async Task<List<MappingEntry>> LookUpAsync(string oid, Action<string>? problems, CancellationToken cancellationToken)
     {
         var blobs = new List<string>();
         var shard = MappingBranch.ShardName(oid);
@@ -81,8 +99,9 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
 
     private async Task ImportAsync(string blob, string name, Action<string>? problems, Func<Task<TextReader>> open)
     {
-        if (_imports.IsImported(blob))
+        if (_imported.ContainsKey(blob) || _imports.IsImported(blob))
         {
+            _imported.TryAdd(blob, 0);
             return;
         }
 
@@ -95,6 +114,8 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
                 problems?.Invoke($"{name} line {problem.Line} skipped: {problem.Reason}");
             }
         }
+
+        _imported.TryAdd(blob, 0);
 
         static bool Skip(List<MappingProblem> bad, MappingProblem problem)
         {

@@ -5,7 +5,9 @@ namespace LfsS3Agent.Core.Protocol;
 /// <summary>
 /// Turns byte counts into progress messages: the first non-zero count at once (it opens git-lfs's gate for
 /// the other workers), then at most one per <see cref="Step"/> bytes, with bytesSinceLast always the delta
-/// between two messages so git-lfs's meter adds up to the bytes sent.
+/// between two messages so git-lfs's meter adds up to the bytes sent. An object smaller than a step gets one
+/// message, with its last byte: git-lfs opens the gate on <c>complete</c> too, and a message per chunk of a
+/// small object is a third of the lines git-lfs parses in a clone of many small files.
 /// </summary>
 internal sealed class ProgressReporter(ProtocolWriter writer, string oid, long size) : IProgressReporter
 {
@@ -22,7 +24,7 @@ internal sealed class ProgressReporter(ProtocolWriter writer, string oid, long s
                 return;
             }
 
-            if (_sent == 0 || bytesSoFar - _sent >= Step || bytesSoFar >= size)
+            if ((_sent == 0 && size >= Step) || bytesSoFar - _sent >= Step || bytesSoFar >= size)
             {
                 writer.WriteProgress(new ProgressMessage(oid, bytesSoFar, bytesSoFar - _sent));
                 _sent = bytesSoFar;

@@ -45,26 +45,39 @@ public sealed class TransferSessionTests
     }
 
     [Fact]
-    public async Task Upload_SmallerThanAStep_OneProgressMessage()
+    public async Task Upload_FirstOfTheSession_OneByteReportedBeforeAnyMoved()
     {
-        var replies = await RunAsync(new FakeHandler(), Init(), Upload(Oid1, 1_000_000), Terminate);
+        var handler = new FakeHandler();
+        var replies = await RunAsync(handler, Init(), Upload(Oid1, 1_000_000), Terminate);
 
-        var progress = Assert.Single(replies.Skip(1).SkipLast(1));
+        var progress = replies.Skip(1).SkipLast(1).Select(p => (p.GetProperty("bytesSoFar").GetInt64(), p.GetProperty("bytesSinceLast").GetInt64()));
+        Assert.Equal([(1L, 1L), (1_000_000L, 999_999L)], progress);
+    }
+
+    [Fact]
+    public async Task Upload_SmallerThanAStepAfterTheFirst_OneProgressMessage()
+    {
+        var replies = await RunAsync(new FakeHandler(), Init(), Upload(Oid1, 10), Upload(Oid2, 1_000_000), Terminate);
+
+        var second = replies.SkipWhile(r => r.Str("event") != "complete").Skip(1).SkipLast(1).ToList();
+        var progress = Assert.Single(second);
         Assert.Equal(1_000_000, progress.GetProperty("bytesSoFar").GetInt64());
         Assert.Equal(1_000_000, progress.GetProperty("bytesSinceLast").GetInt64());
     }
 
     [Fact]
-    public async Task Upload_LargerThanAStep_FirstBytesAtOnceThenAStepApart()
+    public async Task Upload_LargerThanAStepAfterTheFirst_FirstBytesAtOnceThenAStepApart()
     {
         const long size = 3 << 20;
-        var replies = await RunAsync(new FakeHandler(), Init(), Upload(Oid1, size), Terminate);
+        var replies = await RunAsync(new FakeHandler(), Init(), Upload(Oid1, 10), Upload(Oid2, size), Terminate);
 
-        var progress = replies.Skip(1).SkipLast(1).Select(p => p.GetProperty("bytesSoFar").GetInt64()).ToList();
+        var second = replies.SkipWhile(r => r.Str("event") != "complete").Skip(1).ToList();
+        var progress = second.SkipLast(1).Select(p => p.GetProperty("bytesSoFar").GetInt64()).ToList();
         Assert.Equal(300_000, progress[0]);
         Assert.Equal(size, progress[^1]);
         Assert.All(progress.Zip(progress.Skip(1)).SkipLast(1), pair => Assert.True(pair.Second - pair.First >= 1 << 20));
-        Assert.Equal("complete", replies[^1].Str("event"));
+        Assert.Equal(size, second.SkipLast(1).Sum(p => p.GetProperty("bytesSinceLast").GetInt64()));
+        Assert.Equal("complete", second[^1].Str("event"));
     }
 
     [Fact]

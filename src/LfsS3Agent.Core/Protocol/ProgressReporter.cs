@@ -3,11 +3,10 @@ using LfsS3Agent.Core.Storage;
 namespace LfsS3Agent.Core.Protocol;
 
 /// <summary>
-/// Turns byte counts into progress messages: the first non-zero count at once (it opens git-lfs's gate for
-/// the other workers), then at most one per <see cref="Step"/> bytes, with bytesSinceLast always the delta
-/// between two messages so git-lfs's meter adds up to the bytes sent. An object smaller than a step gets one
-/// message, with its last byte: git-lfs opens the gate on <c>complete</c> too, and a message per chunk of a
-/// small object is a third of the lines git-lfs parses in a clone of many small files.
+/// Turns byte counts into progress messages: the first non-zero count at once, then at most one per <see cref="Step"/>
+/// bytes, with bytesSinceLast always the delta between two messages so git-lfs's meter adds up to the bytes sent. An
+/// object smaller than a step gets one message, with its last byte: a message per chunk of a small object is a third
+/// of the lines git-lfs parses in a clone of many small files.
 /// </summary>
 internal sealed class ProgressReporter(ProtocolWriter writer, string oid, long size) : IProgressReporter
 {
@@ -28,6 +27,23 @@ internal sealed class ProgressReporter(ProtocolWriter writer, string oid, long s
             {
                 writer.WriteProgress(new ProgressMessage(oid, bytesSoFar, bytesSoFar - _sent));
                 _sent = bytesSoFar;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reports one byte before any moved. git-lfs holds all its other agents back until its first one reports a byte
+    /// or finishes an object (its guard against several login prompts; an agent here never prompts): reported at once,
+    /// the others set up beside the first instead of after its whole first object, set-up included.
+    /// </summary>
+    public void OpenGate()
+    {
+        lock (_gate)
+        {
+            if (size > 0 && _sent == 0)
+            {
+                writer.WriteProgress(new ProgressMessage(oid, 1, 1));
+                _sent = 1;
             }
         }
     }

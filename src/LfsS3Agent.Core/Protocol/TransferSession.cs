@@ -17,6 +17,7 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
 
     private ITransferHandler? _handler;
     private string? _operation;
+    private bool _gateOpened;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -174,23 +175,30 @@ public sealed class TransferSession(Stream input, ProtocolWriter writer, Transfe
 
         var item = new TransferItem(Direction(request.Event), oid!, request.Size!.Value, request.Path);
         var progress = new ProgressReporter(writer, item.Oid, item.Size);
+        if (!_gateOpened)
+        {
+            _gateOpened = true;
+            progress.OpenGate();
+        }
+
         var watch = Stopwatch.StartNew();
-        CompleteMessage reply;
+        string? path;
         try
         {
-            var path = await _handler!.TransferAsync(item, progress, cancellationToken);
+            path = await _handler!.TransferAsync(item, progress, cancellationToken);
             progress.Finish();
-            reply = new CompleteMessage(item.Oid, path);
-            Log.TransferDone(logger, request.Event!, item.Oid, item.Size, watch.ElapsedMilliseconds);
         }
         catch (Exception ex)
         {
             var error = ToProtocolError(ex);
+            writer.WriteComplete(new CompleteMessage(item.Oid, Error: error));
             Log.TransferFailed(logger, request.Event!, item.Oid, error.Code, error.Message, ex is LfsS3Exception ? null : ex);
-            reply = new CompleteMessage(item.Oid, Error: error);
+            return;
         }
 
-        writer.WriteComplete(reply);
+        // The answer first, the log line (read by git-lfs too, for GIT_TRACE) after it: git-lfs hands out the next object sooner.
+        writer.WriteComplete(new CompleteMessage(item.Oid, path));
+        Log.TransferDone(logger, request.Event!, item.Oid, item.Size, watch.ElapsedMilliseconds);
     }
 
     private void Reject(string? oid, string message)

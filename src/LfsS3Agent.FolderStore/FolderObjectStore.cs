@@ -119,8 +119,8 @@ public sealed class FolderObjectStore(string root, ILogger? logger = null)
 
     /// <summary>
     /// The lock is the file itself. The whole record is written under a temporary name and moved into place
-    /// without overwriting (link(2) on Unix, MoveFileEx on Windows): exactly one mover succeeds, and a reader
-    /// never sees a half-written record.
+    /// without overwriting (<see cref="ExclusiveMove"/>): exactly one mover succeeds, and a reader never sees a
+    /// half-written record.
     /// </summary>
     public async Task<HeldLock> AcquireLockAsync(string key, byte[] record, CancellationToken cancellationToken)
     {
@@ -132,7 +132,7 @@ public sealed class FolderObjectStore(string root, ILogger? logger = null)
             try
             {
                 await File.WriteAllBytesAsync(temp, record, cancellationToken);
-                File.Move(temp, path, overwrite: false);
+                ExclusiveMove.Place(temp, path, record);
                 return new HeldLock(key, Token(record), record);
             }
             catch (IOException) when (attempt < 20)

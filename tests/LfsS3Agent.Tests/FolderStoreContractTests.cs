@@ -36,6 +36,40 @@ public sealed class FolderStoreContractTests : ObjectStoreContract
         Assert.Equal(data, File.ReadAllBytes(Path.Combine(root, "my-repo", "documents", "lease.pdf")));
     }
 
+    [Fact]
+    public async Task AcquireLock_EightRacersForOneKey_ExactlyOneGetsItsOwnRecordEveryRound()
+    {
+        var root = Directory.CreateTempSubdirectory("lfs-s3-folder-").FullName;
+        var store = new FolderObjectStore(root);
+        var doubleWins = 0;
+
+        for (var round = 0; round < 150; round++)
+        {
+            var key = $"repo/.git/lfs-s3/locks/k{round}";
+            using var start = new Barrier(8);
+            var records = Enumerable.Range(0, 8).Select(w => System.Text.Encoding.UTF8.GetBytes($"{{\"racer\":{w},\"round\":{round}}}")).ToArray();
+            // a thread each (not the pool's few), so all eight move at once
+            var held = await Task.WhenAll(records.Select(record => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                return store.AcquireLockAsync(key, record, default).GetAwaiter().GetResult();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+
+            var winners = Enumerable.Range(0, 8).Where(w => held[w].Record.AsSpan().SequenceEqual(records[w])).ToList();
+            if (winners.Count != 1)
+            {
+                doubleWins++;
+                continue;
+            }
+
+            // everyone was told the same holder, and the file holds its record
+            Assert.All(held, h => Assert.Equal(records[winners[0]], h.Record));
+            Assert.Equal(records[winners[0]], (await store.ReadLockAsync(key, default))!.Record);
+        }
+
+        Assert.Equal(0, doubleWins);
+    }
+
     [Theory]
     [InlineData("../outside")]
     [InlineData("a/../../b")]

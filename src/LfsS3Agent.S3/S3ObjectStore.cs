@@ -96,13 +96,19 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
             // radosgw keeps the streaming signature's "Content-Encoding: aws-chunked" and serves it to browsers and
             // CDNs; a plainly signed body is stored as itself. Over HTTPS the payload need not be hashed first.
             UseChunkEncoding = false,
-            DisablePayloadSigning = Options.Endpoint is null || Options.Endpoint.StartsWith("https:", StringComparison.OrdinalIgnoreCase),
+            DisablePayloadSigning = UnsignedPayload,
         };
         Label(request.Metadata, request.Headers, oid, coding);
         Encrypt(request);
         var response = await Call(key, c => c.PutObjectAsync(request, cancellationToken));
         return response.VersionId;
     }
+
+    /// <summary>
+    /// Over HTTPS (AWS itself when no endpoint is set) TLS already protects the body, so it goes unhashed; over plain
+    /// HTTP the signature covers it (the SDK refuses an unsigned body there).
+    /// </summary>
+    private bool UnsignedPayload => Options.Endpoint is null || Options.Endpoint.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
 
     private Task<string?> MultipartAsync(string key, string filePath, long size, string oid, IProgressReporter progress,
         Coding? coding, CancellationToken cancellationToken)
@@ -120,6 +126,10 @@ internal sealed partial class S3ObjectStore(S3Connection connection)
                 FilePath = filePath,
                 FilePosition = first,
                 PartSize = length,
+                // As for a whole object; the SDK would otherwise sign a part chunk by chunk (aws-chunked), hashing it
+                // on both ends even over HTTPS.
+                UseChunkEncoding = false,
+                DisablePayloadSigning = UnsignedPayload,
                 StreamTransferProgress = (_, e) =>
                 {
                     // A retried part starts again from zero; count each part's bytes once.

@@ -28,14 +28,15 @@ need_packages() {
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# start_s3_server: a throw-away Ceph radosgw on a free local port; exports S3_ENDPOINT, AWS_* and S3_STATE_DIR.
+# start_s3_server: a throw-away Ceph radosgw on a free local port; exports S3_ENDPOINT, AWS_* and S3_STATE_DIR
+# (with S3_TLS=1 also HTTPS on the port after the monitor's: S3_TLS_ENDPOINT and S3_CA_FILE).
 start_s3_server() {
   local port=${S3_PORT:-7480}
-  while ! port_free "$port" || ! port_free $((port + 1)); do port=$((port + 10)); done
+  while ! port_free "$port" || ! port_free $((port + 1)) || ! port_free $((port + 2)); do port=$((port + 10)); done
   S3_STATE_DIR=$(mktemp -d /tmp/lfs-s3-server.XXXXXX)
   step "starting the local S3 server (Ceph radosgw) on 127.0.0.1:$port"
   local lines
-  if ! lines=$("$ROOT/scripts/s3-start.sh" "$S3_STATE_DIR" "$port"); then
+  if ! lines=$(TLS_PORT=${S3_TLS:+$((port + 2))} "$ROOT/scripts/s3-start.sh" "$S3_STATE_DIR" "$port"); then
     echo "could not start the local S3 server (logs in $S3_STATE_DIR/log)" >&2
     echo "0 passed, 1 failed"
     exit 1

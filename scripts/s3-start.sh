@@ -17,6 +17,9 @@
 #   NO_APT=1        never call apt-get (fail if binaries are missing)
 #   RGW_CRYPT=0     leave out the SSE test config (then any SSE header -> 400 InvalidRequest)
 #   RGW_EXTRA_CONF  extra lines appended to the [client.rgw.a] section
+#   TLS_PORT        also serve HTTPS on this port with a self-signed certificate for 127.0.0.1 and localhost; prints
+#                   S3_TLS_ENDPOINT and S3_CA_FILE (the certificate, to trust: SSL_CERT_FILE for git-lfs-s3,
+#                   AWS_CA_BUNDLE for the AWS CLI)
 set -euo pipefail
 
 DIR=${1:-/tmp/lfs-s3-rgw}
@@ -85,6 +88,7 @@ command -v ceph-osd >/dev/null 2>&1 || need+=(ceph-osd)
 command -v radosgw >/dev/null 2>&1 || need+=(radosgw)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v uuidgen >/dev/null 2>&1 || need+=(uuid-runtime)
+[ -z "${TLS_PORT:-}" ] || command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   [ "${NO_APT:-0}" = 1 ] && die "missing packages: ${need[*]} (NO_APT=1)"
   SUDO=
@@ -171,9 +175,15 @@ osd memory target = 1073741824
 
 [client.rgw.a]
 rgw data = $DIR/rgw
-rgw frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1
+rgw frontends = beast endpoint=127.0.0.1:$PORT${TLS_PORT:+ ssl_endpoint=127.0.0.1:$TLS_PORT ssl_certificate=$DIR/tls/cert.pem ssl_private_key=$DIR/tls/key.pem} tcp_nodelay=1
 rgw dns name = localhost
 EOF
+if [ -n "${TLS_PORT:-}" ]; then
+  mkdir -p "$DIR/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=127.0.0.1 \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$DIR/tls/key.pem" -out "$DIR/tls/cert.pem" \
+    >"$DIR/log/openssl.out" 2>&1 || die "openssl could not make the test certificate"
+fi
 if [ "${RGW_CRYPT:-1}" = 1 ]; then
   cat >>"$CONF" <<EOF
 # accept SSE headers over plain http (TEST ONLY; these are public test keys):
@@ -256,3 +266,6 @@ AWS_DEFAULT_REGION=$REGION
 AWS_ENDPOINT_URL_S3=http://127.0.0.1:$PORT
 S3_STATE_DIR=$DIR
 EOF
+if [ -n "${TLS_PORT:-}" ]; then
+  printf 'S3_TLS_ENDPOINT=https://127.0.0.1:%s\nS3_CA_FILE=%s\n' "$TLS_PORT" "$DIR/tls/cert.pem"
+fi

@@ -143,6 +143,19 @@ class Env:
     def git(self, args, cwd=None, env=None, **kw):
         return run(["git"] + args, cwd=cwd or self.root, env=env or self.env, **kw)
 
+    def lfs_repository(self, tag, data, bucket, endpoint=ENDPOINT, env=None):
+        """A bare origin and a work tree with data committed as LFS files, set up for bucket at endpoint."""
+        origin = os.path.join(self.root, f"{tag}-origin.git")
+        work = os.path.join(self.root, f"{tag}-work")
+        self.git(["init", "-q", "--bare", origin])
+        self.git(["clone", "-q", origin, work])
+        run([BIN, "init", "--bucket", bucket, "--prefix", "bench", "--endpoint", endpoint], cwd=work, env=env or self.env)
+        self.git(["lfs", "track", "*.bin"], cwd=work)
+        shutil.copytree(data, work, dirs_exist_ok=True)
+        self.git(["add", "-A"], cwd=work)
+        self.git(["commit", "-q", "-m", tag], cwd=work)
+        return origin, work
+
     def s3(self, args):
         return run(["aws", "--endpoint-url", ENDPOINT] + args, env=self.aws)
 
@@ -189,15 +202,7 @@ def bench_workload(e, name, files, runs):
 
         # git-lfs-s3: a repository with the files committed, pushed through the agent
         bucket = e.bucket(f"lfs-{name.lower()}-{r}")
-        origin = os.path.join(e.root, f"{name}-{r}-origin.git")
-        work = os.path.join(e.root, f"{name}-{r}-work")
-        e.git(["init", "-q", "--bare", origin])
-        e.git(["clone", "-q", origin, work])
-        run([BIN, "init", "--bucket", bucket, "--prefix", "bench", "--endpoint", ENDPOINT], cwd=work, env=e.env)
-        e.git(["lfs", "track", "*.bin"], cwd=work)
-        shutil.copytree(data, work, dirs_exist_ok=True)
-        e.git(["add", "-A"], cwd=work)
-        e.git(["commit", "-q", "-m", name], cwd=work)
+        origin, work = e.lfs_repository(f"{name}-{r}", data, bucket)
         with PeakRss(BIN) as rss_push:
             res["push"].append(timed(["git", "push", "-q", "origin", "main"], cwd=work, env=e.env))
         clone = os.path.join(e.root, f"{name}-{r}-clone")

@@ -155,16 +155,7 @@ class Bench:
 
     def repository(self, tag, data, bucket):
         """A bare origin and a work tree with data committed as LFS files, set up for bucket through the proxy."""
-        origin = os.path.join(self.root, f"{tag}-origin.git")
-        work = os.path.join(self.root, f"{tag}-work")
-        self.e.git(["init", "-q", "--bare", origin])
-        self.e.git(["clone", "-q", origin, work])
-        run([BIN, "init", "--bucket", bucket, "--prefix", "bench", "--endpoint", self.endpoint], cwd=work, env=self.e.env)
-        self.e.git(["lfs", "track", "*.bin"], cwd=work)
-        shutil.copytree(data, work, dirs_exist_ok=True)
-        self.e.git(["add", "-A"], cwd=work)
-        self.e.git(["commit", "-q", "-m", tag], cwd=work)
-        return origin, work
+        return self.e.lfs_repository(tag, data, bucket, self.endpoint)
 
     def mapping_pushed(self, origin, work):
         """The mapping is on the remote before anyone clones (a push publishes it; sync if it did not)."""

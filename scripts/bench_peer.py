@@ -14,7 +14,7 @@ import tempfile
 import time
 import urllib.parse
 
-from bench import BIN, Env, log, make_files, med, run, timed
+from bench import Env, log, make_files, med, run, timed
 
 TLS_ENDPOINT = os.environ.get("S3_TLS_ENDPOINT")
 CA_FILE = os.environ.get("S3_CA_FILE")
@@ -28,15 +28,7 @@ def stored_bytes(e, bucket, prefix=""):
 
 def agent_push(e, data, endpoint, env, tag):
     bucket = e.bucket(tag)
-    origin = os.path.join(e.root, f"{tag}-origin.git")
-    work = os.path.join(e.root, f"{tag}-work")
-    e.git(["init", "-q", "--bare", origin])
-    e.git(["clone", "-q", origin, work])
-    run([BIN, "init", "--bucket", bucket, "--prefix", "bench", "--endpoint", endpoint], cwd=work, env=env)
-    e.git(["lfs", "track", "*.bin"], cwd=work)
-    shutil.copytree(data, work, dirs_exist_ok=True)
-    e.git(["add", "-A"], cwd=work)
-    e.git(["commit", "-q", "-m", tag], cwd=work)
+    origin, work = e.lfs_repository(tag, data, bucket, endpoint, env)
     seconds = timed(["git", "push", "-q", "origin", "main"], cwd=work, env=env)
     shutil.rmtree(work)
     shutil.rmtree(origin)

@@ -120,7 +120,7 @@ public sealed class FolderObjectStore(string root, ILogger? logger = null)
     /// <summary>
     /// The lock is the file itself. The whole record is written under a temporary name and moved into place
     /// without overwriting (<see cref="ExclusiveMove"/>): exactly one mover succeeds, and a reader never sees a
-    /// half-written record.
+    /// half-written record (except, for the moment of one write, on a file system without hard links).
     /// </summary>
     public async Task<HeldLock> AcquireLockAsync(string key, byte[] record, CancellationToken cancellationToken)
     {

@@ -55,6 +55,81 @@ public sealed class CommittedMappingTests
     }
 
     [Fact]
+    public async Task Hints_ManyLookupsAtOnceOverManyCopiesOfTheBranch_EachFindsItsEntries()
+    {
+        // Publish, prune and verify look up pointers in parallel through one mapping (CI once saw its caches corrupted).
+        using var repo = WithUserCommit();
+        var (writer, database) = await OpenAsync(repo);
+        var entries = Enumerable.Range(0, 24).Select(i => new MappingEntry($"{i:x2}" + new string('5', 62), i + 1, "v" + i, $"p/{i}.bin")).ToList();
+        foreach (var (entry, i) in entries.Select((e, i) => (e, i)))
+        {
+            // Each entry on a copy of its own: a remote's tracking branch per entry, so a lookup reads every tip.
+            repo.Git("update-ref", $"refs/remotes/r{i}/lfs-s3", (await writer.Branch.CommitAsync([entry], null, default))!);
+        }
+
+        for (var round = 0; round < 4; round++)
+        {
+            var repository = await GitRepository.DiscoverAsync(repo.Cli);
+            var mapping = new CommittedMapping(repository, database, new MappingBranch(repository, "lfs-s3"));
+            database.Write(sql => sql.Execute("DELETE FROM hints; DELETE FROM imported;"));
+
+            var found = await Task.WhenAll(entries.Select(e => Task.Run(() => mapping.HintsAsync(e.Oid, null, default))));
+
+            Assert.Equal(entries, found.Select(Assert.Single));
+        }
+
+        database.Dispose();
+    }
+
+    [Fact]
+    public async Task Branch_ShardsOfManyCommitsAskedAtOnce_EachCommitsOwnFromOneReadOfItsTree()
+    {
+        using var repo = WithUserCommit();
+        var (writer, database) = await OpenAsync(repo);
+        var commits = new List<(string Commit, string Blob)>();
+        for (var i = 0; i < 20; i++)
+        {
+            var commit = (await writer.Branch.CommitAsync([new MappingEntry("ab" + $"{i:x2}" + new string('6', 60), i + 1, "v", "p.bin")], null, default))!;
+            commits.Add((commit, repo.Git("rev-parse", commit + ":ab.tsv").Trim()));
+        }
+
+        var trace = Path.Combine(repo.Root, ".git", "trace.txt");
+        var repository = await GitRepository.DiscoverAsync(new GitCli(repo.Root, new Dictionary<string, string>(repo.Environment) { ["GIT_TRACE"] = trace }));
+        var branch = new MappingBranch(repository, "lfs-s3");
+        var asked = commits.SelectMany(c => Enumerable.Repeat(c, 4)).ToList();
+
+        var shards = await Task.WhenAll(asked.Select(c => Task.Run(() => branch.ShardsAsync(c.Commit, default))));
+
+        Assert.Equal(asked.Select(c => c.Blob), shards.Select(s => s["ab.tsv"]));
+        Assert.Equal(commits.Count, File.ReadLines(trace).Count(l => l.Contains("git ls-tree", StringComparison.Ordinal)));
+        database.Dispose();
+    }
+
+    [Fact]
+    public async Task FetchOnce_ParallelLookupsMissedBeforeTheBranchCameIn_EachFindsItsEntryAfterOneFetch()
+    {
+        using var origin = WithUserCommit();
+        var (writer, originDatabase) = await OpenAsync(origin);
+        var entries = Enumerable.Range(0, 16).Select(i => new MappingEntry($"{i:x2}" + new string('7', 62), i + 1, "v" + i, $"p/{i}.bin")).ToList();
+        origin.Git("update-ref", "refs/heads/lfs-s3", (await writer.Branch.CommitAsync(entries, null, default))!);
+        using var clone = WithUserCommit();
+        clone.Git("remote", "add", "origin", origin.Root);
+        var (mapping, database) = await OpenAsync(clone);
+
+        // What publish does for each pointer: a lookup, the branch fetched when it found nothing, the lookup again.
+        var found = await Task.WhenAll(entries.Select(e => Task.Run(async () =>
+        {
+            var hints = await mapping.HintsAsync(e.Oid, null, default);
+            return hints.Count == 0 && await mapping.FetchOnceAsync("origin", default) ? await mapping.HintsAsync(e.Oid, null, default) : hints;
+        })));
+
+        Assert.Equal(entries, found.Select(Assert.Single));
+        Assert.NotEmpty(clone.Git("rev-parse", "--verify", "refs/remotes/origin/lfs-s3").Trim());
+        originDatabase.Dispose();
+        database.Dispose();
+    }
+
+    [Fact]
     public async Task Hints_OldSingleFileAndMalformedLine_EntryFoundProblemReportedOnce()
     {
         using var repo = new TempGitRepo();

@@ -27,14 +27,14 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
     private readonly MappingImports _imports = new(database);
     private Task<Dictionary<string, string>>? _headBlobs;
     private IReadOnlyList<string>? _tips;
-    private bool _fetched;
+    private Task<bool>? _fetch;
 
     // Blobs seen imported by this process: a blob id names fixed content, so SQLite is asked once per blob, not per object.
     private readonly ConcurrentDictionary<string, byte> _imported = new(StringComparer.Ordinal);
 
     /// <summary>The branch this mapping is kept on.</summary>
     public MappingBranch Branch => branch;
-    private readonly Dictionary<string, (DateTime Written, long Length, string Blob)> _workBlobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTime Written, long Length, string Blob)> _workBlobs = new(StringComparer.Ordinal);
 
     private string? WorkPath(string relative) => repository.WorkTree is { } wt ? Path.Combine(wt, relative) : null;
 
@@ -234,12 +234,29 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
     /// </summary>
     public async Task<bool> FetchOnceAsync(string remote, CancellationToken cancellationToken)
     {
-        if (_fetched)
+        // Every caller gets the one fetch's answer: lookups running in parallel (publish, prune) may have missed
+        // before it brought the branch in, whether they ask while it runs or after.
+        var mine = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _fetch, mine.Task, null) is { } fetch)
         {
-            return false;
+            return await fetch;
         }
 
-        _fetched = true;
+        try
+        {
+            var worth = await FetchAsync(remote, cancellationToken);
+            mine.SetResult(worth);
+            return worth;
+        }
+        catch
+        {
+            mine.SetResult(false);
+            throw;
+        }
+    }
+
+    private async Task<bool> FetchAsync(string remote, CancellationToken cancellationToken)
+    {
         var stamp = Path.Combine(repository.StateDir, "mapping-fetched");
         using (FileLock.Acquire(Path.Combine(repository.StateDir, "mapping-fetch.lock"), TimeSpan.FromSeconds(120)))
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using LfsS3Agent.Core.Git;
 
@@ -34,8 +35,10 @@ public sealed class MappingBranch(GitRepository repository, string branch)
     /// </summary>
     public const string IdentityFile = "repository";
 
-    private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _trees = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string?> _identities = new(StringComparer.Ordinal);
+    // Shared by lookups that run in parallel (publish, prune, verify): one read of a commit's tree serves them all.
+    // (Lazy: GetOrAdd may run its factory for each racer and keep one result; the read starts only for the kept one.)
+    private readonly ConcurrentDictionary<string, Lazy<Task<(IReadOnlyDictionary<string, string> Shards, string? Identity)>>> _trees =
+        new(StringComparer.Ordinal);
 
     public string Branch { get; } = branch;
 
@@ -64,28 +67,37 @@ public sealed class MappingBranch(GitRepository repository, string branch)
     }
 
     /// <summary>The shards of one commit of the branch: file name -> blob id (read once per commit).</summary>
-    public async Task<IReadOnlyDictionary<string, string>> ShardsAsync(string commit, CancellationToken cancellationToken)
-    {
-        if (_trees.TryGetValue(commit, out var known))
-        {
-            return known;
-        }
+    public async Task<IReadOnlyDictionary<string, string>> ShardsAsync(string commit, CancellationToken cancellationToken) =>
+        (await TreeAsync(commit, cancellationToken)).Shards;
 
+    private async Task<(IReadOnlyDictionary<string, string> Shards, string? Identity)> TreeAsync(string commit, CancellationToken cancellationToken)
+    {
+        var read = _trees.GetOrAdd(commit, c => new(() => ReadTreeAsync(c, cancellationToken)));
+        try
+        {
+            return await read.Value;
+        }
+        catch (Exception)
+        {
+            // A failed or cancelled read is not remembered: the next caller reads again.
+            _trees.TryRemove(KeyValuePair.Create(commit, read));
+            throw;
+        }
+    }
+
+    private async Task<(IReadOnlyDictionary<string, string> Shards, string? Identity)> ReadTreeAsync(string commit, CancellationToken cancellationToken)
+    {
         var tree = await repository.Git.LsTreeAsync(commit, null, new LsTreeOptions(Recursive: false, EmptyOnFailure: true), cancellationToken);
         var shards = tree.Where(f => f.IsRegular && f.Path.EndsWith(".tsv", StringComparison.Ordinal) && !f.Path.Contains('/'))
             .ToDictionary(f => f.Path, f => f.Blob, StringComparer.Ordinal);
-        _trees[commit] = shards;
-        _identities[commit] = tree.FirstOrDefault(f => f.IsRegular && f.Path == IdentityFile)?.Blob;
-        return shards;
+        return (shards, tree.FirstOrDefault(f => f.IsRegular && f.Path == IdentityFile)?.Blob);
     }
 
     /// <summary>The repository id one commit of the branch records, or null (a branch written by an older release).</summary>
-    public async Task<string?> IdentityAtAsync(string commit, CancellationToken cancellationToken)
-    {
-        await ShardsAsync(commit, cancellationToken);
-        return _identities[commit] is { } blob && (await repository.Git.BatchAsync([blob], cancellationToken)).TryGetValue(blob, out var bytes)
-            && Encoding.UTF8.GetString(bytes).Trim() is { Length: > 0 and <= 200 } id ? id : null;
-    }
+    public async Task<string?> IdentityAtAsync(string commit, CancellationToken cancellationToken) =>
+        (await TreeAsync(commit, cancellationToken)).Identity is { } blob
+        && (await repository.Git.BatchAsync([blob], cancellationToken)).TryGetValue(blob, out var bytes)
+        && Encoding.UTF8.GetString(bytes).Trim() is { Length: > 0 and <= 200 } id ? id : null;
 
     /// <summary>The id the branch records, from the remote's copy as last fetched, else this clone's own; null when neither has one.</summary>
     public async Task<string?> IdentityAsync(string? remote, CancellationToken cancellationToken)
@@ -175,8 +187,7 @@ public sealed class MappingBranch(GitRepository repository, string branch)
         string? identity = null;
         foreach (var parent in parents.AsEnumerable().Reverse())
         {
-            await ShardsAsync(parent, cancellationToken);
-            identity ??= _identities[parent];
+            identity ??= (await TreeAsync(parent, cancellationToken)).Identity;
         }
 
         var ids = await repository.Git.WriteBlobObjectsAsync([.. rewritten.Select(r => r.Text), Guid.NewGuid().ToString("N") + "\n", Readme], cancellationToken);

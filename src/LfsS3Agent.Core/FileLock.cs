@@ -17,7 +17,7 @@ public static class FileLock
     public static FileStream Open(string path, FileMode mode, FileAccess access, TimeSpan timeout)
     {
         var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None, BufferSize = 1 };
-        if (!OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows() && mode is not (FileMode.Open or FileMode.Truncate))
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }

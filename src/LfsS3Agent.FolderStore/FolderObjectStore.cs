@@ -22,6 +22,8 @@ public sealed class FolderObjectStore(string root, ILogger? logger = null)
 
     private const string OidSuffix = ".oid";
     internal const string TempSuffix = ".tmp";
+    // In the versions folder, whose files (not folders) no listing reads.
+    private const string ReleaseTurnFile = "lock-release.turn";
 
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -163,13 +165,42 @@ public sealed class FolderObjectStore(string root, ILogger? logger = null)
         }
     }
 
-    /// <summary>Deletes the lock file only while it still holds the same record.</summary>
+    /// <summary>
+    /// Deletes the lock file only while it still holds the same record. Releases take turns (an flock on one file of
+    /// the store): otherwise an owner's unlock and a force unlock could both read the record, one delete it, a new
+    /// holder take the path, and the other delete the new holder's lock. Acquiring needs no turn: nothing can place
+    /// a record while the one a release just read is still there.
+    /// </summary>
     public async Task ReleaseLockAsync(HeldLock held, CancellationToken cancellationToken)
     {
-        if (await ReadLockAsync(held.Key, cancellationToken) is { } current && current.VersionId == held.VersionId)
+        using (ReleaseTurn())
         {
-            File.Delete(KeyPath(held.Key));
+            if (await ReadLockAsync(held.Key, cancellationToken) is { } current && current.VersionId == held.VersionId)
+            {
+                File.Delete(KeyPath(held.Key));
+            }
         }
+    }
+
+    private FileStream ReleaseTurn()
+    {
+        var path = Path.Combine(Root, VersionsFolder, ReleaseTurnFile);
+        if (!File.Exists(path))
+        {
+            // Made with the folder's usual permissions, not FileLock's owner-only ones: everyone who shares the store
+            // takes the turn, on a read-only handle.
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            try
+            {
+                new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite).Dispose();
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // another client made it first
+            }
+        }
+
+        return FileLock.Open(path, FileMode.Open, FileAccess.Read, TimeSpan.FromSeconds(30));
     }
 
     public async Task<IReadOnlyList<HeldLock>> ListLocksAsync(string folder, CancellationToken cancellationToken)

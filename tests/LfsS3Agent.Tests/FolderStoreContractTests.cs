@@ -70,6 +70,52 @@ public sealed class FolderStoreContractTests : ObjectStoreContract
         Assert.Equal(0, doubleWins);
     }
 
+    [Fact]
+    public async Task ReleaseLock_StaleReleasesRaceANewHolder_TheNewHoldersRecordStaysEveryRound()
+    {
+        // An owner's unlock and force unlocks of the same record, racing clients that take the path once it is free:
+        // a release that read the old record must never delete the new holder's.
+        var root = Directory.CreateTempSubdirectory("lfs-s3-folder-").FullName;
+        var store = new FolderObjectStore(root);
+        var lost = 0;
+
+        for (var round = 0; round < 150; round++)
+        {
+            var key = $"repo/.git/lfs-s3/locks/k{round}";
+            var old = await store.AcquireLockAsync(key, System.Text.Encoding.UTF8.GetBytes($"{{\"old\":{round}}}"), default);
+            using var start = new Barrier(8);
+            var records = Enumerable.Range(0, 4).Select(w => System.Text.Encoding.UTF8.GetBytes($"{{\"taker\":{w},\"round\":{round}}}")).ToArray();
+            var releases = Enumerable.Range(0, 4).Select(_ => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                store.ReleaseLockAsync(old, default).GetAwaiter().GetResult();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+            var takers = records.Select(record => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                for (var attempt = 0; ; attempt++)
+                {
+                    var held = store.AcquireLockAsync(key, record, default).GetAwaiter().GetResult();
+                    if (!held.Record.AsSpan().SequenceEqual(old.Record) || attempt > 100_000)
+                    {
+                        return held;
+                    }
+                }
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+            await Task.WhenAll(releases);
+            var taken = await Task.WhenAll(takers);
+
+            var winners = Enumerable.Range(0, 4).Where(w => taken[w].Record.AsSpan().SequenceEqual(records[w])).ToList();
+            Assert.Single(winners);
+            if ((await store.ReadLockAsync(key, default))?.Record is not { } now || !now.AsSpan().SequenceEqual(records[winners[0]]))
+            {
+                lost++;
+            }
+        }
+
+        Assert.Equal(0, lost);
+    }
+
     [Theory]
     [InlineData("../outside")]
     [InlineData("a/../../b")]

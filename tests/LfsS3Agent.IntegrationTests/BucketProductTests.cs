@@ -132,6 +132,37 @@ public sealed class BucketProductTests
     }
 
     [Fact]
+    public async Task Publish_FilesSharingContent_EachPublishedUnderItsOwnName()
+    {
+        // Identical files share one git blob (empty .gitkeep files, a copied licence) or one LFS object.
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        var data = Sandbox.WriteRandom(work, "x.bin", 5000, 20);
+        Assert.Equal(data, Sandbox.WriteRandom(work, "copy/x.bin", 5000, 20));
+        foreach (var folder in new[] { "a", "b", "c" })
+        {
+            Directory.CreateDirectory(Path.Combine(work, folder));
+            File.WriteAllText(Path.Combine(work, folder, ".gitkeep"), "");
+            File.WriteAllText(Path.Combine(work, folder, "LICENSE"), "MIT\n");
+        }
+
+        box.CommitAndPush(work, "site with copies");
+
+        var result = box.Agent(work, "publish", "HEAD", "--to", "site/").AssertOk();
+
+        Assert.Contains("2 copied, 8 uploaded, 0 deleted, 0 unchanged", result.Stdout);
+        var site = await LatestAsync(bucket, "site/");
+        Assert.Equal(data, site["site/x.bin"]);
+        Assert.Equal(data, site["site/copy/x.bin"]);
+        foreach (var folder in new[] { "a", "b", "c" })
+        {
+            Assert.Empty(site[$"site/{folder}/.gitkeep"]);
+            Assert.Equal("MIT\n", System.Text.Encoding.UTF8.GetString(site[$"site/{folder}/LICENSE"]));
+        }
+    }
+
+    [Fact]
     public async Task Publish_ToAnotherBucketAboveTheMultipartThreshold_CopiesInPartsByteIdentical()
     {
         var bucket = await TestEnvironment.CreateBucketAsync();

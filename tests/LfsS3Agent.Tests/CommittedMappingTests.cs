@@ -130,6 +130,54 @@ public sealed class CommittedMappingTests
     }
 
     [Fact]
+    public void Imports_BlobEmptiedAwayBetweenImportAndLookup_AnswerSaysIncomplete()
+    {
+        using var repo = WithUserCommit();
+        var database = new LocalDatabase(Path.Combine(repo.Root, ".git", "cache.db"));
+        var imports = new MappingImports(database);
+        var entry = new MappingEntry(OidA, 5, "v1", "p/a.bin");
+        imports.Import("blob1", [entry]);
+        imports.Import("blob2", []);
+
+        var (found, complete) = imports.Hints(OidA, ["blob1", "blob2", "blob1"]);
+        database.Write(sql => sql.Execute("DELETE FROM hints; DELETE FROM imported;"));
+        var (gone, incomplete) = imports.Hints(OidA, ["blob1", "blob2"]);
+
+        Assert.Equal([entry], found);
+        Assert.True(complete);
+        Assert.Empty(gone);
+        Assert.False(incomplete);
+        database.Dispose();
+    }
+
+    [Fact]
+    public async Task Hints_ParallelLookupsWhileAnImportEmptiesTheTablesPastTheirCap_EachFindsItsEntry()
+    {
+        using var repo = WithUserCommit();
+        var (writer, database) = await OpenAsync(repo);
+        // One entry per shard: sixteen blobs, imported by sixteen lookups at once.
+        var entries = Enumerable.Range(0, 16).Select(i => new MappingEntry($"{i * 16:x2}" + new string('8', 62), i + 1, "v" + i, $"p/{i}.bin")).ToList();
+        await writer.Branch.CommitAsync(entries, null, default);
+
+        for (var round = 0; round < 10; round++)
+        {
+            // One short of the cap: the second import of the round empties the tables under the others' feet.
+            database.Write(sql => sql.Execute("""
+                DELETE FROM hints; DELETE FROM imported;
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2047) INSERT INTO imported(blob) SELECT 'old' || i FROM n;
+                """));
+            var repository = await GitRepository.DiscoverAsync(repo.Cli);
+            var mapping = new CommittedMapping(repository, database, new MappingBranch(repository, "lfs-s3"));
+
+            var found = await Task.WhenAll(entries.Select(e => Task.Run(() => mapping.HintsAsync(e.Oid, null, default))));
+
+            Assert.Equal(entries, found.Select(Assert.Single));
+        }
+
+        database.Dispose();
+    }
+
+    [Fact]
     public async Task Hints_OldSingleFileAndMalformedLine_EntryFoundProblemReportedOnce()
     {
         using var repo = new TempGitRepo();

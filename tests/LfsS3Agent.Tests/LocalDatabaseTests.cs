@@ -220,7 +220,9 @@ public sealed class LocalDatabaseTests
         Assert.Equal(["c1"], paths.ScannedTips());
         var imports = new MappingImports(database);
         Assert.True(imports.IsImported("blob1"));
-        Assert.Equal([new MappingEntry("dd", 4, "v4", "p/d")], imports.Hints("dd", ["blob1"]));
+        var (hints, complete) = imports.Hints("dd", ["blob1"]);
+        Assert.Equal([new MappingEntry("dd", 4, "v4", "p/d")], hints);
+        Assert.True(complete);
         Assert.Equal(10, Assert.Single(new TransferLog(database).Since(DateTimeOffset.FromUnixTimeSeconds(0))).Bytes);
     }
 

@@ -123,7 +123,8 @@ public sealed partial class GitCli : IGit
         (await RunAsync(["cat-file", "blob", blob], cancellationToken: cancellationToken)).Stdout;
 
     public Task<byte[]?> ReadObjectAsync(string id, CancellationToken cancellationToken) =>
-        (_objects ??= new CatFileSession(_runner)).ReadAsync(id, cancellationToken);
+        // (one session for parallel lookups: a second would leave its cat-file running)
+        LazyInitializer.EnsureInitialized(ref _objects, () => new CatFileSession(_runner)).ReadAsync(id, cancellationToken);
 
     public TextReader OpenBlob(string blob) => new ProcessOutputReader(_runner.Start(["cat-file", "blob", blob], redirectStdin: false));
 

@@ -25,8 +25,10 @@ public enum MappingSource
 public sealed class CommittedMapping(GitRepository repository, LocalDatabase database, MappingBranch branch)
 {
     private readonly MappingImports _imports = new(database);
+    // Read once for the lookups of a process, which may run in parallel (publish, prune): under a lock, so once.
     private Task<Dictionary<string, string>>? _headBlobs;
-    private IReadOnlyList<string>? _tips;
+    private Task<IReadOnlyList<string>>? _tips;
+    private readonly Lock _reads = new();
     private Task<bool>? _fetch;
 
     // Blobs seen imported by this process: a blob id names fixed content, so SQLite is asked once per blob, not per object.
@@ -44,30 +46,33 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
     /// </summary>
     public async Task<List<MappingEntry>> HintsAsync(string oid, Action<string>? problems, CancellationToken cancellationToken)
     {
-        var trusted = !_imported.IsEmpty;
-        var hints = await LookUpAsync(oid, problems, cancellationToken);
-        if (hints.Count == 0 && trusted)
+        var (hints, complete) = await LookUpAsync(oid, problems, cancellationToken);
+        if (!complete)
         {
-            // The table is emptied past its cap, maybe by another process since this one last looked: look once more.
+            // The tables are emptied past their cap, by another process or another lookup of this one, since this
+            // process saw a blob imported: import again and look once more.
             _imported.Clear();
-            hints = await LookUpAsync(oid, problems, cancellationToken);
+            (hints, _) = await LookUpAsync(oid, problems, cancellationToken);
         }
 
         return hints;
     }
 
-    private async Task<List<MappingEntry>> LookUpAsync(string oid, Action<string>? problems, CancellationToken cancellationToken)
+    private async Task<(List<MappingEntry> Entries, bool Complete)> LookUpAsync(string oid, Action<string>? problems, CancellationToken cancellationToken)
     {
         var blobs = new List<string>();
         var shard = MappingBranch.ShardName(oid);
         // Asked beside the branch's tips and tree: every agent of a clone asks both on its first request at once.
-        if (_headBlobs is { IsFaulted: true } or { IsCanceled: true })
+        Task<Dictionary<string, string>> headBlobs;
+        Task<IReadOnlyList<string>> tips;
+        lock (_reads)
         {
-            _headBlobs = null;
+            // A read that failed is not kept: the next lookup reads again.
+            headBlobs = _headBlobs = _headBlobs is null or { IsFaulted: true } or { IsCanceled: true } ? TreeBlobsAsync("HEAD", cancellationToken) : _headBlobs;
+            tips = _tips = _tips is null or { IsFaulted: true } or { IsCanceled: true } ? branch.TipsAsync(cancellationToken) : _tips;
         }
 
-        var headBlobs = _headBlobs ??= TreeBlobsAsync("HEAD", cancellationToken);
-        foreach (var tip in _tips ??= await branch.TipsAsync(cancellationToken))
+        foreach (var tip in await tips)
         {
             if ((await branch.ShardsAsync(tip, cancellationToken)).TryGetValue(shard, out var onBranch) && !blobs.Contains(onBranch))
             {
@@ -94,7 +99,7 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
             }
         }
 
-        return blobs.Count == 0 ? [] : _imports.Hints(oid, blobs);
+        return blobs.Count == 0 ? ([], true) : _imports.Hints(oid, blobs);
     }
 
     private async Task ImportAsync(string blob, string name, Action<string>? problems, Func<Task<TextReader>> open)
@@ -268,9 +273,19 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
             }
         }
 
-        var before = _tips;
-        _tips = await branch.TipsAsync(cancellationToken);
-        return before is null || !before.SequenceEqual(_tips);
+        Task<IReadOnlyList<string>>? before;
+        lock (_reads)
+        {
+            before = _tips;
+        }
+
+        var after = await branch.TipsAsync(cancellationToken);
+        lock (_reads)
+        {
+            _tips = Task.FromResult(after);
+        }
+
+        return before is not { IsCompletedSuccessfully: true } || !before.Result.SequenceEqual(after);
     }
 
     /// <summary>

@@ -37,12 +37,24 @@ public sealed class MappingImports(LocalDatabase database)
         return true;
     });
 
-    /// <summary>The entries for an OID in these imported blobs, each once, in the order of the files.</summary>
-    public List<MappingEntry> Hints(string oid, IReadOnlyCollection<string> blobs)
+    /// <summary>
+    /// The entries for an OID in these imported blobs, each once, in the order of the files; <c>Complete</c> is false
+    /// when one of the blobs is no longer imported (another import emptied the tables past their cap). One statement
+    /// reads both, so the answer and the check see the same moment.
+    /// </summary>
+    public (List<MappingEntry> Entries, bool Complete) Hints(string oid, IReadOnlyCollection<string> blobs)
     {
-        var names = blobs.Select((_, i) => "$b" + i).ToList();
-        return database.Run(sql => sql.Query(
-            $"SELECT oid, size, version_id, key FROM hints WHERE oid = $oid AND blob IN ({string.Join(", ", names)}) GROUP BY oid, size, version_id, key ORDER BY min(rowid)",
-            MappingEntry.FromRow, [("$oid", oid), .. blobs.Select((b, i) => (names[i], (object)b))]));
+        var names = string.Join(", ", blobs.Select((_, i) => "$b" + i));
+        var rows = database.Run(sql => sql.Query(
+            $"""
+            SELECT oid, size, version_id, key FROM (
+                SELECT oid, size, version_id, key, min(rowid) AS first FROM hints WHERE oid = $oid AND blob IN ({names}) GROUP BY oid, size, version_id, key
+                UNION ALL
+                SELECT NULL, 0, NULL, blob, 0 FROM imported WHERE blob IN ({names}))
+            ORDER BY first
+            """,
+            row => row.IsDBNull(0) ? null : MappingEntry.FromRow(row), [("$oid", oid), .. blobs.Select((b, i) => ("$b" + i, (object)b))]));
+        var entries = rows.OfType<MappingEntry>().ToList();
+        return (entries, rows.Count - entries.Count == blobs.Distinct(StringComparer.Ordinal).Count());
     }
 }

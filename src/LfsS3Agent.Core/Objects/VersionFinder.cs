@@ -19,9 +19,11 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
     /// <summary>Memoised answers kept before they are dropped: memory follows the work, not the repository.</summary>
     private const int MaxMemoised = 20_000;
 
-    private readonly ConcurrentDictionary<string, Task<IReadOnlyList<StoredVersion>?>> _folders = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Task<IReadOnlyList<StoredVersion>>> _versions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string, string), Task<(string? Oid, long? ObjectSize)>> _oids = new();
+    // Lazy: GetOrAdd may run its factory for each of several parallel callers (publish, prune) and keep one result;
+    // only the kept one sends its request.
+    private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<StoredVersion>?>>> _folders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<StoredVersion>>>> _versions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string, string), Lazy<Task<(string? Oid, long? ObjectSize)>>> _oids = new();
 
     /// <summary>The version of <paramref name="key"/> that holds the OID, newest first, or null.</summary>
     public async Task<MappingEntry?> FindAsync(string key, string oid, long size, CancellationToken cancellationToken) =>
@@ -95,19 +97,19 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
             _folders.Clear();
         }
 
-        return _versions.GetOrAdd(key, async k =>
+        return _versions.GetOrAdd(key, k => new(async () =>
         {
             if (folderListings)
             {
                 var folder = k[..(k.LastIndexOf('/') + 1)];
-                if (await _folders.GetOrAdd(folder, f => ListFolderAsync(f, cancellationToken)) is { } listed)
+                if (await _folders.GetOrAdd(folder, f => new(() => ListFolderAsync(f, cancellationToken))).Value is { } listed)
                 {
                     return listed.Where(v => v.Key == k).ToList();
                 }
             }
 
             return await store.ListVersionsAsync(k, cancellationToken);
-        });
+        })).Value;
     }
 
     private async Task<IReadOnlyList<StoredVersion>?> ListFolderAsync(string folder, CancellationToken cancellationToken)
@@ -184,7 +186,7 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
         (await IdentityAsync(key, versionId, cancellationToken)).Oid;
 
     private Task<(string? Oid, long? ObjectSize)> IdentityAsync(string key, string versionId, CancellationToken cancellationToken) =>
-        _oids.GetOrAdd((key, versionId), async k =>
+        _oids.GetOrAdd((key, versionId), k => new(async () =>
         {
             try
             {
@@ -194,5 +196,5 @@ public sealed class VersionFinder(IObjectStore store, bool folderListings = fals
             {
                 return (null, null);
             }
-        });
+        })).Value;
 }

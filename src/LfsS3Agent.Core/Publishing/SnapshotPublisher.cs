@@ -63,6 +63,7 @@ public sealed class SnapshotPublisher(IGit git, IObjectStore source, ObjectLocat
         var published = new ConcurrentBag<PublishedFile>();
         var missing = new ConcurrentBag<string>();
         var unchanged = 0;
+        var blobs = new ConcurrentDictionary<string, Lazy<Task<(string Oid, long Size)>>>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = locator.Parallelism, CancellationToken = cancellationToken },
             async (file, ct) =>
             {
@@ -84,14 +85,9 @@ public sealed class SnapshotPublisher(IGit git, IObjectStore source, ObjectLocat
                 }
                 else
                 {
+                    // Files with the same content (empty .gitkeep files, a copied licence) share a blob: written once.
                     var local = Path.Combine(scratch, file.Blob);
-                    await tree.WriteBlobAsync(file.Blob, local, ct);
-                    await using (var stream = File.OpenRead(local))
-                    {
-                        oid = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
-                    }
-
-                    size = new FileInfo(local).Length;
+                    (oid, size) = await blobs.GetOrAdd(file.Blob, blob => new(() => WriteBlobAsync(tree, blob, local, ct))).Value;
                     step = new PublishStep(PublishAction.Upload, file.Path, key, size, oid, null, local);
                 }
 
@@ -143,6 +139,14 @@ public sealed class SnapshotPublisher(IGit git, IObjectStore source, ObjectLocat
         var manifestFiles = published.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         var current = ordered.Count == 0 && previous is { } old && old.Commit == commit && old.Files.SequenceEqual(manifestFiles);
         return new PublishPlan(revision, commit, manifestFiles, ordered, unchanged, all.Count - files.Count, current) { Kept = kept };
+    }
+
+    /// <summary>A regular file's bytes into <paramref name="local"/>: its OID and size.</summary>
+    private static async Task<(string Oid, long Size)> WriteBlobAsync(GitTree tree, string blob, string local, CancellationToken cancellationToken)
+    {
+        await tree.WriteBlobAsync(blob, local, cancellationToken);
+        await using var stream = File.OpenRead(local);
+        return (Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken)), stream.Length);
     }
 
     /// <summary>

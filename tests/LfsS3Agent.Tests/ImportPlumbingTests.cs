@@ -56,4 +56,33 @@ public sealed class ImportPlumbingTests
         Assert.True(await repo.Cli.IsValidBranchNameAsync("bucket-changes", default));
         Assert.False(await repo.Cli.IsValidBranchNameAsync("bad..name", default));
     }
+    [Theory]
+    [InlineData(3, false)]
+    [InlineData(300, true)]
+    public async Task WriteBlobObjects_FewLooseManyInOnePack_EachIdGitsOwnAndTheContentIntact(int count, bool packed)
+    {
+        using var repo = new TempGitRepo();
+        var contents = Enumerable.Range(0, count).Select(i => i switch
+        {
+            0 => "",
+            1 => "no newline at the end",
+            2 => "ünïcödé\tlines\nand more\n",
+            _ => $"{i:x64}\t16384\tversion{i}\tdir/f{i}.bin\n",
+        }).ToList();
+
+        var ids = await repo.Cli.WriteBlobObjectsAsync(contents, default);
+
+        Assert.Equal(count, ids.Count);
+        foreach (var i in new[] { 0, 1, 2, count - 1 })
+        {
+            var file = Path.Combine(repo.Root, ".git", "probe");
+            File.WriteAllBytes(file, System.Text.Encoding.UTF8.GetBytes(contents[i]));
+            Assert.Equal(repo.Git("hash-object", "--no-filters", file).Trim(), ids[i]);
+            Assert.Equal(contents[i], repo.Git("cat-file", "blob", ids[i]));
+        }
+
+        var packs = Directory.GetFiles(Path.Combine(repo.Root, ".git", "objects", "pack"), "*.pack");
+        Assert.Equal(packed ? 1 : 0, packs.Length);
+        Assert.Equal("", repo.Git("status", "--porcelain"));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace LfsS3Agent.Core.Git;
@@ -268,8 +269,33 @@ public sealed partial class GitCli : IGit
     public async Task<string> WriteBlobObjectAsync(string content, CancellationToken cancellationToken) =>
         (await RunAsync(["hash-object", "-w", "--stdin"], content, cancellationToken: cancellationToken)).Stdout.Trim();
 
+    /// <summary>From this many blobs on, one pack: git's own <c>transfer.unpackLimit</c> (a fetch of fewer objects makes them loose).</summary>
+    internal const int PackedBlobsFrom = 100;
+
     public async Task<IReadOnlyList<string>> WriteBlobObjectsAsync(IReadOnlyList<string> contents, CancellationToken cancellationToken)
     {
+        if (contents.Count >= PackedBlobsFrom)
+        {
+            // A first push of many files rewrites all 256 mapping shards: a loose object and a temporary file each cost
+            // a file creation, slow on some file systems (NTFS with a virus scanner, ext4 after mass deletes).
+            var input = new StringBuilder();
+            for (var i = 0; i < contents.Count; i++)
+            {
+                input.Append(CultureInfo.InvariantCulture, $"blob\nmark :{i + 1}\ndata {Encoding.UTF8.GetByteCount(contents[i])}\n")
+                    .Append(contents[i]).Append('\n');
+            }
+
+            for (var i = 0; i < contents.Count; i++)
+            {
+                input.Append(CultureInfo.InvariantCulture, $"get-mark :{i + 1}\n");
+            }
+
+            input.Append("done\n");
+            var result = await RunAsync(["fast-import", "--quiet", "--done"], input.ToString(), cancellationToken: cancellationToken);
+            var ids = GitOutput.Lines(result.Stdout);
+            return ids.Count == contents.Count ? ids : throw new GitException($"git fast-import wrote {ids.Count} of {contents.Count} blobs", 1);
+        }
+
         var folder = Directory.CreateTempSubdirectory("git-lfs-s3-blobs-").FullName;
         try
         {

@@ -157,7 +157,10 @@ public interface IGit
     /// <summary><c>hash-object -w --stdin</c>: writes the bytes as a blob; returns its id.</summary>
     Task<string> WriteBlobObjectAsync(string content, CancellationToken cancellationToken);
 
-    /// <summary><c>hash-object -w --stdin-paths</c>: writes each text as a blob with one git process; returns their ids in order.</summary>
+    /// <summary>
+    /// Writes each text as a blob with one git process; returns their ids in order. Many go into one pack
+    /// (<c>fast-import</c>), a few are loose objects (<c>hash-object -w --stdin-paths</c>), as git's own fetch does.
+    /// </summary>
     Task<IReadOnlyList<string>> WriteBlobObjectsAsync(IReadOnlyList<string> contents, CancellationToken cancellationToken);
 
     /// <summary><c>mktree -z</c>: writes a tree of the entries (mode, type, id, name); returns its id.</summary>

@@ -51,4 +51,28 @@ public sealed class ClearErrorTests
         Assert.DoesNotContain(".lfs-s3/config", init.Stderr);
         Assert.False(File.Exists(Path.Combine(repo, ".lfs-s3", "config")));
     }
+    [Fact]
+    public async Task ProgramCopiedWithoutItsSqliteLibrary_StatusAndCloneSayToInstallAgain()
+    {
+        var bucket = await TestEnvironment.CreateBucketAsync();
+        using var box = new Sandbox();
+        var work = box.CreateRepository(bucket);
+        Sandbox.WriteRandom(work, "a.bin", 3000, 31);
+        box.CommitAndPush(work, "a");
+        // the program alone, without libe_sqlite3.so beside it (what copying only the one file gives)
+        var lone = Directory.CreateDirectory(Path.Combine(box.Root, "lone")).FullName;
+        var program = Path.Combine(lone, "git-lfs-s3");
+        File.Copy(TestEnvironment.Binary, program);
+        const string Expected = "SQLite's library libe_sqlite3.so could not be loaded from beside ";
+
+        var status = box.Run(program, work, ["status"]);
+        box.Git(box.Root, "config", "--global", "lfs.customtransfer.lfs-s3.path", program).AssertOk();
+        var clone = box.Git(box.Root, "clone", box.Git(work, "remote", "get-url", "origin").Stdout.Trim(), "copy");
+
+        Assert.Equal(1, status.ExitCode);
+        Assert.Contains(Expected + program + ": it is installed with the program, so install git-lfs-s3 again", status.Stderr);
+        Assert.DoesNotContain("Unhandled exception", status.Stderr);
+        Assert.NotEqual(0, clone.ExitCode);
+        Assert.Contains(Expected + program, clone.Stderr);
+    }
 }

@@ -30,15 +30,19 @@ public sealed class LocalDatabase : IDisposable
         _path = Path.GetFullPath(path);
         _directory = Path.GetDirectoryName(_path)!;
         Directory.CreateDirectory(_directory);
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        _connection = Explained(() => new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = _path,
             Pooling = false,
             DefaultTimeout = (int)BusyTimeout.TotalSeconds,
-        }.ToString());
+        }.ToString()));
         try
         {
-            _connection.Open();
+            Explained(() =>
+            {
+                _connection.Open();
+                return true;
+            });
             var sql = new Sql(_connection, null);
             sql.Execute($"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
             sql.Execute("PRAGMA journal_mode = WAL;");
@@ -49,6 +53,29 @@ public sealed class LocalDatabase : IDisposable
         {
             _connection.Dispose();
             throw LocalDatabaseException.From(ex, _path);
+        }
+    }
+
+    /// <summary>Runs the first SQLite step; SQLite's own library missing beside the program (copied without it) is said as such.</summary>
+    private static T Explained<T>(Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException && Chain(ex).Any(e => e is DllNotFoundException))
+        {
+            var library = OperatingSystem.IsWindows() ? "e_sqlite3.dll" : OperatingSystem.IsMacOS() ? "libe_sqlite3.dylib" : "libe_sqlite3.so";
+            throw new LocalDatabaseException(ErrorCodes.NotConfigured,
+                $"SQLite's library {library} could not be loaded from beside {Environment.ProcessPath}: it is installed with the program, so install git-lfs-s3 again (scripts/install.sh, or copy every file of the release, not only the program)", ex);
+        }
+
+        static IEnumerable<Exception> Chain(Exception? ex)
+        {
+            for (; ex is not null; ex = ex.InnerException)
+            {
+                yield return ex;
+            }
         }
     }
 

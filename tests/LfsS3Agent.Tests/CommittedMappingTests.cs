@@ -60,7 +60,7 @@ public sealed class CommittedMappingTests
         // Publish, prune and verify look up pointers in parallel through one mapping (CI once saw its caches corrupted).
         using var repo = WithUserCommit();
         var (writer, database) = await OpenAsync(repo);
-        var entries = Enumerable.Range(0, 24).Select(i => new MappingEntry($"{i:x2}" + new string('5', 62), i + 1, "v" + i, $"p/{i}.bin")).ToList();
+        var entries = Entries(24, '5');
         foreach (var (entry, i) in entries.Select((e, i) => (e, i)))
         {
             // Each entry on a copy of its own: a remote's tracking branch per entry, so a lookup reads every tip.
@@ -110,7 +110,7 @@ public sealed class CommittedMappingTests
     {
         using var origin = WithUserCommit();
         var (writer, originDatabase) = await OpenAsync(origin);
-        var entries = Enumerable.Range(0, 16).Select(i => new MappingEntry($"{i:x2}" + new string('7', 62), i + 1, "v" + i, $"p/{i}.bin")).ToList();
+        var entries = Entries(16, '7');
         origin.Git("update-ref", "refs/heads/lfs-s3", (await writer.Branch.CommitAsync(entries, null, default))!);
         using var clone = WithUserCommit();
         clone.Git("remote", "add", "origin", origin.Root);
@@ -156,7 +156,7 @@ public sealed class CommittedMappingTests
         using var repo = WithUserCommit();
         var (writer, database) = await OpenAsync(repo);
         // One entry per shard: sixteen blobs, imported by sixteen lookups at once.
-        var entries = Enumerable.Range(0, 16).Select(i => new MappingEntry($"{i * 16:x2}" + new string('8', 62), i + 1, "v" + i, $"p/{i}.bin")).ToList();
+        var entries = Entries(16, '8', shardStep: 16);
         await writer.Branch.CommitAsync(entries, null, default);
 
         for (var round = 0; round < 10; round++)
@@ -193,6 +193,10 @@ public sealed class CommittedMappingTests
         Assert.Equal(["HEAD:.lfs-s3/mapping.tsv line 3 skipped: expected 4 tab-separated fields, found 1"], problems);
         cache.Dispose();
     }
+
+    /// <summary>Entries whose OIDs start with 00, 01, ... (or every <paramref name="shardStep"/>th shard), each its own size and path.</summary>
+    private static List<MappingEntry> Entries(int count, char fill, int shardStep = 1) =>
+        Enumerable.Range(0, count).Select(i => new MappingEntry($"{i * shardStep:x2}" + new string(fill, 62), i + 1, "v" + i, $"p/{i}.bin")).ToList();
 
     /// <summary>A repository with one commit of the user's own.</summary>
     private static TempGitRepo WithUserCommit()

@@ -30,19 +30,15 @@ public sealed class LocalDatabase : IDisposable
         _path = Path.GetFullPath(path);
         _directory = Path.GetDirectoryName(_path)!;
         Directory.CreateDirectory(_directory);
-        _connection = Explained(() => new SqliteConnection(new SqliteConnectionStringBuilder
+        _connection = Connect(new SqliteConnectionStringBuilder
         {
             DataSource = _path,
             Pooling = false,
             DefaultTimeout = (int)BusyTimeout.TotalSeconds,
-        }.ToString()));
+        }.ToString());
         try
         {
-            Explained(() =>
-            {
-                _connection.Open();
-                return true;
-            });
+            _connection.Open();
             var sql = new Sql(_connection, null);
             sql.Execute($"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
             sql.Execute("PRAGMA journal_mode = WAL;");
@@ -56,12 +52,15 @@ public sealed class LocalDatabase : IDisposable
         }
     }
 
-    /// <summary>Runs the first SQLite step; SQLite's own library missing beside the program (copied without it) is said as such.</summary>
-    private static T Explained<T>(Func<T> step)
+    /// <summary>
+    /// Makes the connection, whose type's static constructor loads SQLite's own library: missing beside the program
+    /// (copied without it), that is said as such.
+    /// </summary>
+    private static SqliteConnection Connect(string connectionString)
     {
         try
         {
-            return step();
+            return new SqliteConnection(connectionString);
         }
         catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException && Chain(ex).Any(e => e is DllNotFoundException))
         {

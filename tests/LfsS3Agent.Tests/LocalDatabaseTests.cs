@@ -126,6 +126,32 @@ public sealed class LocalDatabaseTests
     }
 
     [Fact]
+    public void Statements_KeptPrepared_ReadWhatOthersWroteHoldNoSnapshotAndManyTextsStillRun()
+    {
+        var db = NewPath();
+        using var reader = new LocalDatabase(db);
+        using var writer = new LocalDatabase(db);
+        var cache = new ObjectCache(reader, "s");
+        for (var i = 0; i < 3; i++)
+        {
+            var oid = i.ToString("x64");
+            Assert.Null(cache.Find(oid));
+            new ObjectCache(writer, "s").Put(new MappingEntry(oid, i, "v", "p/" + i));
+            Assert.Equal(i, cache.Find(oid)!.Size);
+        }
+
+        // A kept statement left open would pin the reader to an old snapshot, and a full checkpoint would wait on it.
+        Assert.Equal(0L, writer.Run(sql => sql.Query("PRAGMA wal_checkpoint(TRUNCATE)", r => r.GetInt64(0)))[0]);
+        // More distinct texts than a connection keeps (a list of N blobs is one text per N): the rest run once each.
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal((long)i, reader.Run(sql => sql.Scalar($"SELECT {i}")));
+        }
+
+        Assert.Equal(2, cache.Find(2.ToString("x64"))!.Size);
+    }
+
+    [Fact]
     public void Defer_ManyQueued_WrittenInBatchesWithoutAWrite()
     {
         var db = NewPath();

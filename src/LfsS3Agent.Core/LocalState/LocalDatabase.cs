@@ -18,6 +18,7 @@ public sealed class LocalDatabase : IDisposable
     private readonly Lock _gate = new();
     private readonly string _path;
     private readonly string _directory;
+    private readonly PreparedStatements _prepared = new();
 
     /// <summary>Writes queued by <see cref="Defer"/>, oldest first.</summary>
     private readonly List<Action<Sql>> _deferred = [];
@@ -90,7 +91,7 @@ public sealed class LocalDatabase : IDisposable
         using var scope = _gate.EnterScope();
         try
         {
-            return work(new Sql(_connection, null));
+            return work(new Sql(_connection, null, _prepared));
         }
         catch (SqliteException ex)
         {
@@ -112,7 +113,7 @@ public sealed class LocalDatabase : IDisposable
         try
         {
             using var transaction = _connection.BeginTransaction(deferred: false);
-            var sql = new Sql(_connection, transaction);
+            var sql = new Sql(_connection, transaction, _prepared);
             foreach (var write in deferred)
             {
                 write(sql);
@@ -187,6 +188,7 @@ public sealed class LocalDatabase : IDisposable
             // What was queued is for statistics and lookups that fall back to the store or the mapping: never worth a failure here.
         }
 
+        _prepared.Dispose();
         _connection.Dispose();
     }
 }

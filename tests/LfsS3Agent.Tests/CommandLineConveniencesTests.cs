@@ -57,6 +57,21 @@ public sealed class CommandLineConveniencesTests : IDisposable
     }
 
     [Fact]
+    public void Progress_StepsFromManyThreads_TheLineEndsOnTheFinalCount()
+    {
+        for (var round = 0; round < 200; round++)
+        {
+            var output = new StringWriter();
+            var progress = new TerminalProgress("hashing", 32, output);
+
+            Parallel.For(0, 32, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ => progress.Step(1024));
+            progress.Done();
+
+            Assert.StartsWith("hashing: 32/32 objects, 32.0 KiB, ", output.ToString().Split('\r')[^1]);
+        }
+    }
+
+    [Fact]
     public async Task Run_MistypedVerb_ExitTwoSuggestingTheClosest()
     {
         var code = await RunAsync("stauts");

@@ -20,12 +20,22 @@ internal sealed class TerminalProgress
     private int _done;
     private long _bytes;
     private long _shownAt = -1;
+    private int _written;
+
+    private readonly TextWriter _output;
 
     public TerminalProgress(string label, int total)
+        : this(label, total, Console.Error, shown: !Quiet && (Forced == "1" || (Forced != "0" && !Console.IsErrorRedirected)))
+    {
+    }
+
+    /// <summary>Progress written to <paramref name="output"/>, shown whatever the environment says (tests).</summary>
+    internal TerminalProgress(string label, int total, TextWriter output, bool shown = true)
     {
         _label = label;
         _total = total;
-        _shown = total > 0 && !Quiet && (Forced == "1" || (Forced != "0" && !Console.IsErrorRedirected));
+        _output = output;
+        _shown = total > 0 && shown;
     }
 
     /// <summary>The value of <see cref="Variable"/>, set once by Program.cs from the process environment.</summary>
@@ -57,7 +67,14 @@ internal sealed class TerminalProgress
         var rate = total > 0 ? $"{Size(total)}, {Size((long)(total / seconds))}/s" : string.Create(CultureInfo.InvariantCulture, $"{done / seconds:0.#} objects/s");
         lock (_gate)
         {
-            Console.Error.Write($"\r{_label}: {done}/{_total} objects, {rate}   ");
+            // Steps run in parallel: an earlier count that reaches the terminal last must not overwrite the final one.
+            if (done <= _written)
+            {
+                return;
+            }
+
+            _written = done;
+            _output.Write($"\r{_label}: {done}/{_total} objects, {rate}   ");
         }
     }
 
@@ -67,7 +84,7 @@ internal sealed class TerminalProgress
         {
             lock (_gate)
             {
-                Console.Error.WriteLine();
+                _output.WriteLine();
             }
         }
     }

@@ -67,9 +67,8 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
         Task<IReadOnlyList<string>> tips;
         lock (_reads)
         {
-            // A read that failed is not kept: the next lookup reads again.
-            headBlobs = _headBlobs = _headBlobs is null or { IsFaulted: true } or { IsCanceled: true } ? TreeBlobsAsync("HEAD", cancellationToken) : _headBlobs;
-            tips = _tips = _tips is null or { IsFaulted: true } or { IsCanceled: true } ? branch.TipsAsync(cancellationToken) : _tips;
+            headBlobs = _headBlobs = Kept(_headBlobs) ?? TreeBlobsAsync("HEAD", cancellationToken);
+            tips = _tips = Kept(_tips) ?? branch.TipsAsync(cancellationToken);
         }
 
         foreach (var tip in await tips)
@@ -101,6 +100,9 @@ public sealed class CommittedMapping(GitRepository repository, LocalDatabase dat
 
         return blobs.Count == 0 ? ([], true) : _imports.Hints(oid, blobs);
     }
+
+    /// <summary>A read this process keeps, or null when it failed: the next lookup reads again.</summary>
+    private static Task<T>? Kept<T>(Task<T>? read) => read is { IsFaulted: true } or { IsCanceled: true } ? null : read;
 
     private async Task ImportAsync(string blob, string name, Action<string>? problems, Func<Task<TextReader>> open)
     {

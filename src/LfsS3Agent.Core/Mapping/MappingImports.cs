@@ -44,7 +44,8 @@ public sealed class MappingImports(LocalDatabase database)
     /// </summary>
     public (List<MappingEntry> Entries, bool Complete) Hints(string oid, IReadOnlyCollection<string> blobs)
     {
-        var names = string.Join(", ", blobs.Select((_, i) => "$b" + i));
+        var parameters = blobs.Select((b, i) => ("$b" + i, (object)b)).ToList();
+        var names = string.Join(", ", parameters.Select(p => p.Item1));
         var rows = database.Run(sql => sql.Query(
             $"""
             SELECT oid, size, version_id, key FROM (
@@ -53,7 +54,7 @@ public sealed class MappingImports(LocalDatabase database)
                 SELECT NULL, 0, NULL, blob, 0 FROM imported WHERE blob IN ({names}))
             ORDER BY first
             """,
-            row => row.IsDBNull(0) ? null : MappingEntry.FromRow(row), [("$oid", oid), .. blobs.Select((b, i) => ("$b" + i, (object)b))]));
+            row => row.IsDBNull(0) ? null : MappingEntry.FromRow(row), [("$oid", oid), .. parameters]));
         var entries = rows.OfType<MappingEntry>().ToList();
         return (entries, rows.Count - entries.Count == blobs.Distinct(StringComparer.Ordinal).Count());
     }
